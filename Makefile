@@ -1,0 +1,68 @@
+# asimap: build, test and run.  See README.md.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS = libssl libcrypto libsodium
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wformat=2 -Wno-format-nonliteral -Wvla -Wpointer-arith -Wcast-qual
+CPPFLAGS += -D_GNU_SOURCE -Ilib
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 $(WARN) -fno-strict-aliasing $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(SAN),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+PROGRAMS = asimap-accept asimap-user
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard t/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
+
+.PHONY: all deps check check-fast run install clean format fuzz
+all: $(PROGRAMS:%=$(BUILD)/%) $(UNIT_BIN)
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libasimap.a: $(LIB_OBJ)
+	rm -f $@; ar rcs $@ $^
+
+.SECONDARY:
+.SECONDEXPANSION:
+$(BUILD)/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard cmd/$$*/*.c))) $(BUILD)/libasimap.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/t/%: $(BUILD)/t/unit/%.o $(BUILD)/libasimap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@sh mk/deps.sh
+
+# The whole suite: unit tests, fuzzers (briefly), bats suites and real
+# clients, first on the normal build, then on the ASan+UBSan build.
+check: deps
+	$(MAKE) all
+	$(MAKE) all BUILD=build-asan SAN=1
+	sh t/run-all.sh
+
+run: deps all
+	sh mk/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(PROGRAMS:%=$(BUILD)/%) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 service/asimapd $(DESTDIR)$(PREFIX)/bin/asimapd
+
+format:
+	clang-format -i lib/*.[ch] cmd/*/*.[ch] t/unit/*.[ch] t/fuzz/*.c
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,170 @@
+/* A login attempt: throttling, the password file, the mail root, and the
+ * hand-off to the user's supervisor. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "accept.h"
+#include "handoff.h"
+#include "hash_django.h"
+#include "log.h"
+#include "pwfile.h"
+#include "rendezvous.h"
+#include "throttle.h"
+
+#define HANDOFF_ACK_TIMEOUT_MS 15000
+#define SUPERVISOR_START_TIMEOUT_MS 15000
+#define TLS_RELAY_IDLE_MS (35 * 60 * 1000)
+
+static void pause_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void throttle_dir(const struct accept_cfg *cfg, char *out, size_t n)
+{
+	snprintf(out, n, "%s/throttle", cfg->rundir);
+}
+
+/* Returns 1 when the password is right.  Unknown users cost the same. */
+static int check_password(const struct accept_cfg *cfg, const char *user, size_t ulen,
+			  const char *pw, size_t pwlen, struct pwfile_entry *e)
+{
+	int found = pwfile_lookup(cfg->pwfile, user, ulen, e);
+	if (found < 0) {
+		log_warn("unable to read password file %s: %s", cfg->pwfile, strerror(errno));
+		found = 0;
+	}
+	if (!found) {
+		hash_django_dummy(pw, pwlen);
+		return 0;
+	}
+	if (!hash_django_wellformed(e->hash))
+		log_warn("malformed password hash for user %s in %s", e->user, cfg->pwfile);
+	return hash_django_verify(e->hash, pw, pwlen);
+}
+
+static int wait_ack(int sock)
+{
+	struct pollfd p = {sock, POLLIN, 0};
+	char c;
+	if (poll(&p, 1, HANDOFF_ACK_TIMEOUT_MS) != 1)
+		return 0;
+	return read(sock, &c, 1) == 1 && c == HANDOFF_ACK;
+}
+
+/* Pass the connection to the supervisor on sock.  Returns the exit code. */
+static int hand_over(struct accept_state *st, int sock, const char *tag, const char *user)
+{
+	const struct accept_cfg *cfg = st->cfg;
+	static struct handoff h;
+	int sp[2] = {-1, -1};
+	handoff_set(&h, HF_PROTO, "imap");
+	handoff_set(&h, HF_USER, user);
+	handoff_set(&h, HF_REMOTE_IP, cfg->remote_ip);
+	handoff_set(&h, HF_REMOTE_PORT, cfg->remote_port);
+	handoff_set(&h, HF_LOCAL_IP, cfg->local_ip);
+	handoff_set(&h, HF_LOCAL_PORT, cfg->local_port);
+	conn_tls_desc(&st->conn, h.field[HF_TLS], sizeof h.field[HF_TLS]);
+	handoff_set(&h, HF_TAG, tag);
+	h.pending = st->in + st->in_off;
+	h.pending_len = st->in_len - st->in_off;
+	h.fd_in = st->conn.rfd;
+	h.fd_out = st->conn.wfd;
+	if (st->conn.ssl) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+			goto fail;
+		h.fd_in = h.fd_out = sp[1];
+	}
+	int ok = handoff_send(sock, &h);
+	if (sp[1] >= 0)
+		close(sp[1]);
+	if (!ok || !wait_ack(sock))
+		goto fail;
+	close(sock);
+	log_info("login user=%s remote=%s tls=%s", user, cfg->remote_ip,
+		 st->conn.ssl ? "yes" : "no");
+	if (st->conn.ssl)
+		tls_pump(&st->conn, sp[0], TLS_RELAY_IDLE_MS);
+	return 0;
+fail:
+	log_warn("unable to hand the connection of user %s to its supervisor: %s", user,
+		 strerror(errno));
+	reply(st, "%s NO [UNAVAILABLE] Server temporarily unavailable", tag);
+	return EXIT_TEMP;
+}
+
+/* The account is good: find its mail root and its supervisor. */
+static int open_account(struct accept_state *st, const char *tag, struct pwfile_entry *e)
+{
+	struct stat sb;
+	struct rendezvous_spawn sp = {st->cfg->user_bin, e->user, e->maildir, 0, 0, 0};
+	if (stat(e->maildir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		log_warn("mail root %s of user %s is missing", e->maildir, e->user);
+		reply(st, "%s NO [UNAVAILABLE] The mail root of this account is missing", tag);
+		return -1;
+	}
+	if (geteuid() == 0) {
+		if (sb.st_uid == 0) {
+			log_warn("refusing root-owned mail root %s of user %s", e->maildir, e->user);
+			reply(st, "%s NO [UNAVAILABLE] This account cannot be served", tag);
+			return -1;
+		}
+		sp.drop = 1;
+		sp.uid = sb.st_uid;
+		sp.gid = sb.st_gid;
+	}
+	int sock = rendezvous_connect(st->cfg->rundir, &sp, SUPERVISOR_START_TIMEOUT_MS);
+	if (sock < 0) {
+		log_warn("unable to reach the supervisor of user %s: %s", e->user, strerror(errno));
+		reply(st, "%s NO [UNAVAILABLE] Server temporarily unavailable", tag);
+		return EXIT_TEMP;
+	}
+	return hand_over(st, sock, tag, e->user);
+}
+
+int login_attempt(struct accept_state *st, const char *tag, const char *user, size_t ulen,
+		  const char *pw, size_t pwlen)
+{
+	const struct accept_cfg *cfg = st->cfg;
+	static struct pwfile_entry e;
+	char dir[4096], ukey[PWFILE_USER_MAX + 3], akey[300];
+	throttle_dir(cfg, dir, sizeof dir);
+	snprintf(ukey, sizeof ukey, "u:%.*s", (int)(ulen > PWFILE_USER_MAX ? PWFILE_USER_MAX : ulen),
+		 user);
+	snprintf(akey, sizeof akey, "a:%s", cfg->remote_ip);
+	if (memchr(user, 0, ulen))
+		ukey[2] = 0; /* the name cannot be an account: count it with the address only */
+	if (throttle_blocked(dir, ukey, cfg->fails_user, cfg->fail_window_s) ||
+	    throttle_blocked(dir, akey, cfg->fails_addr, cfg->fail_window_s)) {
+		log_warn("refused login user=%s remote=%s: too many failures", ukey + 2,
+			 cfg->remote_ip);
+		reply(st, "%s NO [UNAVAILABLE] Too many failed logins; try again later", tag);
+		return -1;
+	}
+	int ok = check_password(cfg, user, ulen, pw, pwlen, &e);
+	if (!ok) {
+		if (!throttle_fail(dir, ukey, cfg->fail_window_s) ||
+		    !throttle_fail(dir, akey, cfg->fail_window_s))
+			log_warn("unable to record a failed login in %s: %s", dir, strerror(errno));
+		log_info("failed login user=%s remote=%s", ukey + 2, cfg->remote_ip);
+		pause_ms(cfg->fail_delay_ms);
+		reply(st, "%s NO [AUTHENTICATIONFAILED] Authentication failed", tag);
+		pwfile_entry_wipe(&e);
+		return -1;
+	}
+	throttle_clear(dir, ukey);
+	sodium_memzero(e.hash, sizeof e.hash); /* user and maildir are still needed */
+	ok = open_account(st, tag, &e);
+	pwfile_entry_wipe(&e);
+	return ok;
+}

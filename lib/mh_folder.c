@@ -1,0 +1,342 @@
+#include "mh_folder.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return n > 0;
+}
+
+int mh_name_to_path(const char *name, size_t len, char *out)
+{
+	if (len == 0 || len > MH_NAME_MAX_BYTES || memchr(name, 0, len))
+		goto bad;
+	size_t start = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && name[i] != '/')
+			continue;
+		size_t n = i - start;
+		const char *comp = name + start;
+		if (n == 0 || comp[0] == '.' || all_digits(comp, n))
+			goto bad;
+		memcpy(out + start, comp, n);
+		if (start == 0 && n == 5 && !strncasecmp(comp, "INBOX", 5))
+			memcpy(out, "inbox", 5);
+		out[i] = '/';
+		start = i + 1;
+	}
+	out[len] = 0;
+	return 1;
+bad:
+	errno = EINVAL;
+	return 0;
+}
+
+int mh_open_dir(int rootfd, const char *path)
+{
+	char comp[MH_NAME_MAX_BYTES + 1];
+	int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+	while (fd >= 0 && *path) {
+		const char *slash = strchr(path, '/');
+		size_t n = slash ? (size_t)(slash - path) : strlen(path);
+		memcpy(comp, path, n);
+		comp[n] = 0;
+		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int e = errno;
+		close(fd);
+		errno = e;
+		fd = next;
+		path += n + (slash != NULL);
+	}
+	return fd;
+}
+
+static int cmp_msg(const void *a, const void *b)
+{
+	const struct mh_msg *x = a, *y = b;
+	return x->num < y->num ? -1 : x->num > y->num;
+}
+
+size_t mh_folder_lower(const struct mh_folder *f, uint32_t v)
+{
+	size_t lo = 0, hi = f->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (f->m[mid].num < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+long mh_folder_find(const struct mh_folder *f, uint32_t num)
+{
+	size_t i = mh_folder_lower(f, num);
+	return i < f->n && f->m[i].num == num ? (long)i : -1;
+}
+
+static int scan_messages(struct mh_folder *f)
+{
+	int fd = fcntl(f->dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	size_t cap = 0;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (!all_digits(de->d_name, n) || de->d_name[0] == '0' || n > 9)
+			continue;
+		struct stat sb;
+		if (fstatat(f->dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(sb.st_mode))
+			continue;
+		if (f->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct mh_msg *m = realloc(f->m, cap * sizeof *m);
+			if (!m) {
+				closedir(d);
+				return 0;
+			}
+			f->m = m;
+		}
+		struct mh_msg *m = &f->m[f->n++];
+		memset(m, 0, sizeof *m);
+		m->num = (uint32_t)strtoul(de->d_name, NULL, 10);
+		m->flags = MH_SEEN; /* until the unseen sequence says otherwise */
+		m->mtime = (int64_t)sb.st_mtime;
+		m->crlf_size = -1;
+	}
+	closedir(d);
+	qsort(f->m, f->n, sizeof *f->m, cmp_msg);
+	return 1;
+}
+
+/* Apply a sequence to the messages: set (or, for unseen, clear) a bit. */
+static void apply(struct mh_folder *f, const char *name, size_t nlen, const char *ranges,
+		  const char *unseen)
+{
+	uint32_t flag = 0;
+	uint64_t kw = 0;
+	int clear = 0;
+	static const struct {
+		const char *name;
+		uint32_t flag;
+	} map[] = {{"replied", MH_ANSWERED}, {"flagged", MH_FLAGGED}, {"Deleted", MH_DELETED},
+		   {"Draft", MH_DRAFT}};
+	if (strlen(unseen) == nlen && !memcmp(name, unseen, nlen)) {
+		flag = MH_SEEN;
+		clear = 1;
+	}
+	for (size_t i = 0; !flag && i < sizeof map / sizeof map[0]; i++)
+		if (strlen(map[i].name) == nlen && !memcmp(name, map[i].name, nlen))
+			flag = map[i].flag;
+	if (!flag) {
+		static const char *const skip[] = {"cur", "unseen", "Seen", "Recent"};
+		for (size_t i = 0; i < 4; i++)
+			if (strlen(skip[i]) == nlen && !memcmp(name, skip[i], nlen))
+				return;
+		if (f->nkw == MH_KEYWORDS_MAX || !(f->kw[f->nkw] = strndup(name, nlen)))
+			return;
+		kw = (uint64_t)1 << f->nkw++;
+	}
+	const char *p = ranges;
+	while (*p) {
+		char *end;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p < '0' || *p > '9')
+			break;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+		p = end;
+		if (*p == '-') {
+			hi = strtoul(p + 1, &end, 10);
+			p = end;
+		}
+		if (lo > UINT32_MAX || hi > UINT32_MAX)
+			break;
+		for (size_t i = mh_folder_lower(f, (uint32_t)lo); i < f->n && f->m[i].num <= hi; i++) {
+			if (clear)
+				f->m[i].flags &= ~flag;
+			else
+				f->m[i].flags |= flag;
+			f->m[i].keywords |= kw;
+		}
+	}
+}
+
+static int read_sequences(struct mh_folder *f, const char *unseen)
+{
+	int fd = openat(f->dirfd, ".mh_sequences", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT;
+	FILE *fp = fdopen(fd, "r");
+	if (!fp) {
+		close(fd);
+		return 0;
+	}
+	char *line = NULL;
+	size_t cap = 0, total = 0;
+	ssize_t n;
+	while ((n = getline(&line, &cap, fp)) > 0 && (total += (size_t)n) <= MH_SEQUENCES_MAX_BYTES) {
+		if (line[n - 1] == '\n')
+			line[--n] = 0;
+		char *colon = strchr(line, ':');
+		if (!colon || colon == line)
+			continue;
+		apply(f, line, (size_t)(colon - line), colon + 1, unseen);
+	}
+	free(line);
+	fclose(fp);
+	return 1;
+}
+
+int mh_folder_load(struct mh_folder *f, int dirfd, const char *unseen)
+{
+	struct stat sb;
+	memset(f, 0, sizeof *f);
+	f->dirfd = dirfd;
+	if (fstat(dirfd, &sb) < 0 || !scan_messages(f) || !read_sequences(f, unseen)) {
+		int e = errno;
+		mh_folder_free(f);
+		errno = e;
+		return 0;
+	}
+	/* Until UIDs are kept in a state file, UIDs are message numbers and the
+	 * folder's identity is its directory's inode. */
+	f->uidvalidity = (uint32_t)(sb.st_ino ^ (sb.st_ino >> 32));
+	if (!f->uidvalidity)
+		f->uidvalidity = 1;
+	return 1;
+}
+
+void mh_folder_free(struct mh_folder *f)
+{
+	if (f->dirfd >= 0)
+		close(f->dirfd);
+	free(f->m);
+	for (size_t i = 0; i < f->nkw; i++)
+		free(f->kw[i]);
+	memset(f, 0, sizeof *f);
+	f->dirfd = -1;
+}
+
+int mh_msg_read(const struct mh_folder *f, size_t i, char **data, size_t *len)
+{
+	char name[16];
+	snprintf(name, sizeof name, "%u", f->m[i].num);
+	int fd = openat(f->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat sb;
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &sb) < 0 || sb.st_size > MH_MESSAGE_MAX_BYTES) {
+		close(fd);
+		errno = EFBIG;
+		return 0;
+	}
+	size_t cap = (size_t)sb.st_size + 1, n = 0;
+	char *p = malloc(cap);
+	while (p) {
+		ssize_t r = read(fd, p + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n == cap) { /* the file grew: take what is there now */
+			char *q = cap < (size_t)MH_MESSAGE_MAX_BYTES ? realloc(p, cap * 2) : NULL;
+			if (!q)
+				break;
+			p = q;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	if (!p)
+		return 0;
+	*data = p;
+	*len = n;
+	return 1;
+}
+
+struct walk {
+	mh_list_fn fn;
+	void *ctx;
+	char name[MH_NAME_MAX_BYTES + 1];
+};
+
+static int is_folder(int dirfd, struct dirent *de)
+{
+	size_t n = strlen(de->d_name);
+	if (de->d_name[0] == '.' || all_digits(de->d_name, n))
+		return 0;
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	struct stat sb;
+	return fstatat(dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static int walk(struct walk *w, int dirfd, size_t len, int depth)
+{
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	struct dirent *de;
+	int go = 1;
+	while (go && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (!is_folder(dirfd, de) || len + n + 1 > MH_NAME_MAX_BYTES)
+			continue;
+		size_t at = len ? len + 1 : 0;
+		if (len)
+			w->name[len] = '/';
+		memcpy(w->name + at, de->d_name, n + 1);
+		if (!len && !strcmp(de->d_name, "inbox"))
+			memcpy(w->name, "INBOX", 5);
+		int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			continue;
+		int kids = 0;
+		DIR *sd = depth + 1 < MH_DEPTH_MAX ? fdopendir(fcntl(sub, F_DUPFD_CLOEXEC, 0)) : NULL;
+		struct dirent *sde;
+		while (sd && !kids && (sde = readdir(sd)))
+			kids = is_folder(sub, sde);
+		if (sd)
+			closedir(sd);
+		go = w->fn(w->ctx, w->name, kids);
+		if (go && kids)
+			go = walk(w, sub, at + n, depth + 1);
+		close(sub);
+		w->name[len] = 0;
+	}
+	closedir(d);
+	return go;
+}
+
+int mh_list(int rootfd, mh_list_fn fn, void *ctx)
+{
+	static struct walk w;
+	w.fn = fn;
+	w.ctx = ctx;
+	w.name[0] = 0;
+	return walk(&w, rootfd, 0, 0);
+}

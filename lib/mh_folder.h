@@ -1,0 +1,70 @@
+/* mh_folder: MH folders on disk, read side: mailbox names to directories
+ * (never leaving the mail root), the folder tree, the messages of a
+ * folder and their flags from .mh_sequences. */
+#ifndef ASIMAP_MH_FOLDER_H
+#define ASIMAP_MH_FOLDER_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MH_NAME_MAX_BYTES 1024 /* longest mailbox name */
+#define MH_DEPTH_MAX 32        /* deepest folder nesting listed */
+#define MH_KEYWORDS_MAX 64     /* keywords per folder */
+#define MH_SEQUENCES_MAX_BYTES (16 << 20)
+#define MH_MESSAGE_MAX_BYTES ((off_t)1 << 31)
+
+enum {
+	MH_SEEN = 1 << 0,
+	MH_ANSWERED = 1 << 1,
+	MH_FLAGGED = 1 << 2,
+	MH_DELETED = 1 << 3,
+	MH_DRAFT = 1 << 4,
+};
+
+struct mh_msg {
+	uint32_t num;      /* file name, and for now the UID */
+	uint32_t flags;    /* MH_SEEN ... */
+	uint64_t keywords; /* bits into mh_folder.kw */
+	int64_t mtime;     /* the internal date */
+	int64_t crlf_size; /* size on the wire, -1 until known */
+};
+
+struct mh_folder {
+	int dirfd;
+	uint32_t uidvalidity;
+	struct mh_msg *m; /* sorted by num */
+	size_t n;
+	char *kw[MH_KEYWORDS_MAX];
+	size_t nkw;
+};
+
+/* Map an IMAP mailbox name (name[0..len)) to a relative path: "INBOX"
+ * (any case, and as the first component) becomes "inbox"; every
+ * component must be non-empty, not start with ".", not be all digits.
+ * Returns 1 and writes the NUL-terminated path into out (MH_NAME_MAX_BYTES
+ * + 1), or 0 with errno EINVAL. */
+int mh_name_to_path(const char *name, size_t len, char *out);
+/* Open the folder directory at relative path under rootfd, one component
+ * at a time, refusing symbolic links.  Returns a close-on-exec fd, or -1
+ * with errno set. */
+int mh_open_dir(int rootfd, const char *path);
+/* Read the messages of the folder open at dirfd and their flags (the
+ * folder takes dirfd).  unseen names the profile's Unseen-Sequence.
+ * Returns 1, or 0 with errno set. */
+int mh_folder_load(struct mh_folder *f, int dirfd, const char *unseen);
+void mh_folder_free(struct mh_folder *f);
+/* Index of message num, or -1. */
+long mh_folder_find(const struct mh_folder *f, uint32_t num);
+/* Index of the first message with num >= v (f->n when none). */
+size_t mh_folder_lower(const struct mh_folder *f, uint32_t v);
+/* Read message i whole into *data (malloc'd, caller frees).  Returns 1,
+ * or 0 with errno set (ENOENT when an outside tool removed it). */
+int mh_msg_read(const struct mh_folder *f, size_t i, char **data, size_t *len);
+
+/* Call fn for every folder under rootfd, depth first, with its IMAP name
+ * ("INBOX" for inbox) and whether it has subfolders.  Stops and returns 0
+ * when fn does; returns 1 otherwise. */
+typedef int (*mh_list_fn)(void *ctx, const char *name, int has_children);
+int mh_list(int rootfd, mh_list_fn fn, void *ctx);
+
+#endif
