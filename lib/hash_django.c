@@ -80,7 +80,7 @@ static int pbkdf2_parse(const struct hasher *hs, const char *rest, struct pbkdf2
 	if (b64len != want)
 		return 0;
 	if (sodium_base642bin(h->key, sizeof h->key, b64, b64len, NULL, &h->keylen, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0)
+	                      sodium_base64_VARIANT_ORIGINAL) != 0)
 		return 0;
 	return h->keylen == (size_t)mdsize;
 }
@@ -102,9 +102,8 @@ static int pbkdf2_verify(const struct hasher *hs, const char *rest, const char *
 
 	if (pwlen <= INT_MAX && pbkdf2_parse(hs, rest, &h)) {
 		/* saltlen <= SALT_MAX and keylen <= KEY_MAX: both fit in an int. */
-		if (PKCS5_PBKDF2_HMAC(pw, (int)pwlen, (const unsigned char *)h.salt,
-				      (int)h.saltlen, h.iterations, hs->digest(), (int)h.keylen,
-				      dk) == 1)
+		if (PKCS5_PBKDF2_HMAC(pw, (int)pwlen, (const unsigned char *)h.salt, (int)h.saltlen,
+		                      h.iterations, hs->digest(), (int)h.keylen, dk) == 1)
 			r = sodium_memcmp(dk, h.key, h.keylen) == 0;
 		else
 			r = 0;
@@ -180,7 +179,7 @@ void hash_django_dummy(const char *pw, size_t pwlen)
 	if (pwlen > INT_MAX)
 		pwlen = INT_MAX;
 	(void)PKCS5_PBKDF2_HMAC(pw, (int)pwlen, (const unsigned char *)salt, (int)sizeof salt - 1,
-				HASH_DJANGO_DEFAULT_ITERATIONS, EVP_sha256(), (int)sizeof dk, dk);
+	                        HASH_DJANGO_DEFAULT_ITERATIONS, EVP_sha256(), (int)sizeof dk, dk);
 	sodium_memzero(dk, sizeof dk);
 }
 

@@ -247,7 +247,7 @@ int imap_p_word(struct imap_cur *c, const char *word)
 		return 0;
 	/* A word ends where atom characters end; "BODY" may be followed by
 	 * "[" or ".PEEK", so callers try longer words first. */
-	if (c->p + n < c->end) {
+	if (word[n - 1] != '[' && c->p + n < c->end) {
 		unsigned char nx = (unsigned char)c->p[n];
 		if (imap_is_atom_char(nx) && nx != '[' && nx != '.')
 			return 0;

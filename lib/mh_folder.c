@@ -98,6 +98,7 @@ static int scan_messages(struct mh_folder *f)
 		return 0;
 	}
 	struct dirent *de;
+	rewinddir(d); /* the duplicate shares its offset with dirfd */
 	while ((de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 		if (!all_digits(de->d_name, n) || de->d_name[0] == '0' || n > 9)
@@ -302,6 +303,7 @@ static int walk(struct walk *w, int dirfd, size_t len, int depth)
 	}
 	struct dirent *de;
 	int go = 1;
+	rewinddir(d); /* the duplicate shares its offset with dirfd */
 	while (go && (de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 		if (!is_folder(dirfd, de) || len + n + 1 > MH_NAME_MAX_BYTES)

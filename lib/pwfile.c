@@ -163,8 +163,8 @@ static int read_line(FILE *f, char *buf, size_t cap, size_t *len)
 }
 
 /* The loop of pwfile_lookup: returns 1 with e filled, 0, or -1 (errno). */
-static int scan(FILE *f, const char *path, const char *user, size_t userlen,
-		struct pwfile_entry *e, char *buf)
+static int scan(FILE *f, const char *path, const char *user, size_t userlen, struct pwfile_entry *e,
+                char *buf)
 {
 	size_t len = 0;
 	int r;

@@ -1,0 +1,363 @@
+/* FETCH and UID FETCH: parsed once, then answered message by message,
+ * only as fast as the client reads. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "imap_write.h"
+#include "log.h"
+#include "user.h"
+
+static const char *const labels[] = {"", "HEADER", "TEXT", "HEADER.FIELDS", "HEADER.FIELDS.NOT"};
+
+static int p_fields(struct imap_cur *c, struct fetch_item *it)
+{
+	if (!imap_p_sp(c) || !imap_p_char(c, '('))
+		return 0;
+	do {
+		char *s;
+		size_t n;
+		if (it->nfields == FETCH_FIELDS_MAX || !imap_p_astring(c, &s, &n) || n == 0)
+			return 0;
+		for (size_t i = 0; i < n; i++) /* field-name: printable, no colon */
+			if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == ':')
+				return 0;
+		it->field[it->nfields].s = s;
+		it->field[it->nfields].n = n;
+		it->nfields++;
+	} while (imap_p_sp(c));
+	return imap_p_char(c, ')');
+}
+
+/* "[" section "]" ["<" number "." nz-number ">"] after BODY or BODY.PEEK */
+static const char *p_section(struct imap_cur *c, struct fetch_item *it)
+{
+	if (imap_p_char(c, ']'))
+		it->sec = SEC_ALL;
+	else if (imap_p_word(c, "HEADER.FIELDS.NOT")) {
+		it->sec = SEC_FIELDS_NOT;
+		if (!p_fields(c, it))
+			return "Expected HEADER.FIELDS.NOT (field-name ...)";
+	} else if (imap_p_word(c, "HEADER.FIELDS")) {
+		it->sec = SEC_FIELDS;
+		if (!p_fields(c, it))
+			return "Expected HEADER.FIELDS (field-name ...)";
+	} else if (imap_p_word(c, "HEADER"))
+		it->sec = SEC_HEADER;
+	else if (imap_p_word(c, "TEXT"))
+		it->sec = SEC_TEXT;
+	else if (c->p < c->end && *c->p >= '1' && *c->p <= '9')
+		return "Body part sections are not available yet";
+	else
+		return "Unknown section";
+	if (it->sec != SEC_ALL && !imap_p_char(c, ']'))
+		return "Expected ]";
+	if (imap_p_char(c, '<')) {
+		uint32_t len;
+		if (!imap_p_number(c, &it->p_off) || !imap_p_char(c, '.') ||
+		    !imap_p_number(c, &len) || len == 0 || !imap_p_char(c, '>'))
+			return "Expected <origin.length>";
+		it->partial = 1;
+		it->p_len = len;
+	}
+	return NULL;
+}
+
+/* One fetch-att.  Returns NULL or what is wrong. */
+static const char *p_att(struct imap_cur *c, struct fetch_job *j)
+{
+	if (j->nitems == FETCH_ITEMS_MAX)
+		return "Too many fetch items";
+	struct fetch_item *it = &j->item[j->nitems++];
+	memset(it, 0, sizeof *it);
+	if (imap_p_word(c, "FLAGS"))
+		it->kind = FK_FLAGS;
+	else if (imap_p_word(c, "UID"))
+		it->kind = FK_UID;
+	else if (imap_p_word(c, "INTERNALDATE"))
+		it->kind = FK_IDATE;
+	else if (imap_p_word(c, "RFC822.SIZE"))
+		it->kind = FK_SIZE;
+	else if (imap_p_word(c, "RFC822.HEADER")) {
+		it->kind = FK_BODY;
+		it->sec = SEC_HEADER;
+		it->peek = 1;
+		it->label = "RFC822.HEADER";
+	} else if (imap_p_word(c, "RFC822.TEXT")) {
+		it->kind = FK_BODY;
+		it->sec = SEC_TEXT;
+		it->label = "RFC822.TEXT";
+	} else if (imap_p_word(c, "RFC822")) {
+		it->kind = FK_BODY;
+		it->label = "RFC822";
+	} else if (imap_p_word(c, "BODY.PEEK[")) {
+		it->kind = FK_BODY;
+		it->peek = 1;
+		return p_section(c, it);
+	} else if (imap_p_word(c, "BODY[")) {
+		it->kind = FK_BODY;
+		return p_section(c, it);
+	} else if (imap_p_word(c, "ENVELOPE") || imap_p_word(c, "BODYSTRUCTURE") ||
+		   imap_p_word(c, "BODY"))
+		return "ENVELOPE, BODY and BODYSTRUCTURE are not available yet";
+	else
+		return "Unknown fetch item";
+	return NULL;
+}
+
+static const char *p_atts(struct imap_cur *c, struct fetch_job *j)
+{
+	if (imap_p_word(c, "FAST")) {
+		static const char fast[] = "FLAGS INTERNALDATE RFC822.SIZE";
+		static char buf[sizeof fast];
+		memcpy(buf, fast, sizeof fast);
+		struct imap_cur m = {buf, buf + sizeof fast - 1};
+		do
+			p_att(&m, j);
+		while (imap_p_sp(&m));
+		return NULL;
+	}
+	if (imap_p_word(c, "ALL") || imap_p_word(c, "FULL"))
+		return "ENVELOPE, BODY and BODYSTRUCTURE are not available yet";
+	if (!imap_p_char(c, '('))
+		return p_att(c, j);
+	do {
+		const char *err = p_att(c, j);
+		if (err)
+			return err;
+	} while (imap_p_sp(c));
+	return imap_p_char(c, ')') ? NULL : "Expected )";
+}
+
+struct fetch_job *fetch_parse(struct session *s, const char *tag, int uid, struct imap_cur *c)
+{
+	struct fetch_job *j = calloc(1, sizeof *j);
+	size_t used;
+	const char *err = NULL;
+	if (!j) {
+		session_reply(s, "%s NO [SERVERBUG] Out of memory", tag);
+		return NULL;
+	}
+	snprintf(j->tag, sizeof j->tag, "%s", tag);
+	j->uid = uid;
+	if (!imap_p_sp(c) || !seqset_parse(&j->set, c->p, (size_t)(c->end - c->p), &used) ||
+	    (c->p += used, c->p < c->end && *c->p != ' '))
+		err = "Expected a sequence set";
+	else if (!imap_p_sp(c))
+		err = "Expected fetch items";
+	else if (!(err = p_atts(c, j)) && !imap_p_end(c))
+		err = "Unexpected text after fetch items";
+	if (!err && !uid) {
+		/* Message numbers past the end are a client error (RFC 3501 9). */
+		size_t n = s->folder.n;
+		uint32_t top = seqset_resolve(&j->set, (uint32_t)n);
+		if (top > n || (j->set.has_star && n == 0))
+			err = "Message sequence number out of range";
+	} else if (!err) {
+		seqset_resolve(&j->set, s->folder.n ? s->folder.m[s->folder.n - 1].num : 0);
+	}
+	if (err) {
+		session_reply(s, "%s BAD %s", tag, err);
+		fetch_free(j);
+		return NULL;
+	}
+	return j;
+}
+
+void fetch_free(struct fetch_job *j)
+{
+	seqset_free(&j->set);
+	free(j);
+}
+
+/* Where the header ends: after the first empty line, or at the end. */
+static size_t header_end(const char *d, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		const char *lf = memchr(d + i, '\n', n - i);
+		if (!lf)
+			return n;
+		size_t line = (size_t)(lf - (d + i));
+		if (line == 0 || (line == 1 && d[i] == '\r'))
+			return (size_t)(lf - d) + 1;
+		i = (size_t)(lf - d) + 1;
+	}
+	return n;
+}
+
+static int field_listed(const struct fetch_item *it, const char *name, size_t n)
+{
+	for (size_t k = 0; k < it->nfields; k++)
+		if (it->field[k].n == n && !strncasecmp(it->field[k].s, name, n))
+			return 1;
+	return 0;
+}
+
+/* The header fields named (or not named) by it, then an empty line. */
+static int filter_fields(struct dbuf *out, const struct fetch_item *it, const char *d, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t start = i;
+		do { /* a field and its continuation lines */
+			const char *lf = memchr(d + i, '\n', n - i);
+			i = lf ? (size_t)(lf - d) + 1 : n;
+		} while (i < n && (d[i] == ' ' || d[i] == '\t'));
+		const char *colon = memchr(d + start, ':', i - start);
+		if (!colon)
+			continue; /* the empty line or a broken one */
+		size_t nlen = (size_t)(colon - (d + start));
+		while (nlen && (d[start + nlen - 1] == ' ' || d[start + nlen - 1] == '\t'))
+			nlen--;
+		if (field_listed(it, d + start, nlen) == (it->sec == SEC_FIELDS) &&
+		    !imap_w_crlf(out, d + start, i - start, 0))
+			return 0;
+	}
+	return dbuf_put(out, "\r\n", 2);
+}
+
+static void write_label(struct session *s, const struct fetch_item *it)
+{
+	if (it->label) {
+		dbuf_puts(&s->out, it->label);
+		return;
+	}
+	dbuf_printf(&s->out, "BODY[%s", labels[it->sec]);
+	if (it->nfields) {
+		dbuf_puts(&s->out, " (");
+		for (size_t k = 0; k < it->nfields; k++) {
+			char *d = dbuf_reserve(&s->out, it->field[k].n + 1);
+			if (!d)
+				return;
+			if (k)
+				*d++ = ' ';
+			for (size_t x = 0; x < it->field[k].n; x++)
+				d[x] = (char)toupper((unsigned char)it->field[k].s[x]);
+			dbuf_commit(&s->out, it->field[k].n + (k > 0));
+		}
+		dbuf_puts(&s->out, ")");
+	}
+	dbuf_puts(&s->out, "]");
+	if (it->partial)
+		dbuf_printf(&s->out, "<%u>", it->p_off);
+}
+
+/* BODY[...] of one message whose bytes are d[0..n). */
+static int write_body(struct session *s, const struct fetch_item *it, const char *d, size_t n)
+{
+	static struct dbuf part;
+	size_t he = header_end(d, n);
+	int ok;
+	dbuf_clear(&part);
+	switch (it->sec) {
+	case SEC_HEADER: ok = imap_w_crlf(&part, d, he, 0); break;
+	case SEC_TEXT: ok = imap_w_crlf(&part, d + he, n - he, he ? d[he - 1] : 0); break;
+	case SEC_FIELDS:
+	case SEC_FIELDS_NOT: ok = filter_fields(&part, it, d, he); break;
+	default: ok = imap_w_crlf(&part, d, n, 0); break;
+	}
+	if (!ok)
+		return 0;
+	const char *p = dbuf_data(&part);
+	size_t len = dbuf_live(&part);
+	if (it->partial) {
+		size_t off = it->p_off < len ? it->p_off : len;
+		p += off;
+		len -= off;
+		if (len > it->p_len)
+			len = it->p_len;
+	}
+	write_label(s, it);
+	if (len == 0)
+		return dbuf_puts(&s->out, " \"\"");
+	return dbuf_printf(&s->out, " {%zu}\r\n", len) && dbuf_put(&s->out, p, len);
+}
+
+static int needs_data(const struct fetch_job *j, const struct mh_msg *m)
+{
+	for (size_t k = 0; k < j->nitems; k++)
+		if (j->item[k].kind == FK_BODY || (j->item[k].kind == FK_SIZE && m->crlf_size < 0))
+			return 1;
+	return 0;
+}
+
+/* The FETCH response for message index i.  Returns 0 when the message is
+ * gone from disk (nothing written). */
+static int fetch_one(struct session *s, struct fetch_job *j, size_t i)
+{
+	struct mh_msg *m = &s->folder.m[i];
+	char *d = NULL;
+	size_t n = 0;
+	if (needs_data(j, m)) {
+		if (!mh_msg_read(&s->folder, i, &d, &n))
+			return 0;
+		m->crlf_size = (int64_t)imap_crlf_size(d, n, 0);
+	}
+	dbuf_printf(&s->out, "* %zu FETCH (", i + 1);
+	int sp = 0;
+	if (j->uid) {
+		dbuf_printf(&s->out, "UID %u", m->num);
+		sp = 1;
+	}
+	for (size_t k = 0; k < j->nitems; k++) {
+		const struct fetch_item *it = &j->item[k];
+		if (it->kind == FK_UID && j->uid)
+			continue;
+		if (sp)
+			dbuf_puts(&s->out, " ");
+		sp = 1;
+		switch (it->kind) {
+		case FK_FLAGS: write_flags(s, m); break;
+		case FK_UID: dbuf_printf(&s->out, "UID %u", m->num); break;
+		case FK_SIZE: dbuf_printf(&s->out, "RFC822.SIZE %lld", (long long)m->crlf_size); break;
+		case FK_IDATE:
+			dbuf_puts(&s->out, "INTERNALDATE ");
+			imap_w_date(&s->out, m->mtime);
+			break;
+		case FK_BODY:
+			if (!write_body(s, it, d, n))
+				s->dead = 1;
+			break;
+		}
+	}
+	dbuf_puts(&s->out, ")\r\n");
+	free(d);
+	return 1;
+}
+
+int fetch_step(struct session *s, struct fetch_job *j)
+{
+	struct mh_folder *f = &s->folder;
+	while (dbuf_live(&s->out) < SESSION_OUT_HIGH && !s->dead) {
+		if (j->range == j->set.n) {
+			if (j->missing)
+				session_reply(s, "%s NO Some messages were removed by another program",
+					      j->tag);
+			else
+				session_reply(s, "%s OK %sFETCH completed", j->tag, j->uid ? "UID " : "");
+			return 1;
+		}
+		const struct seqset_range *r = &j->set.r[j->range];
+		if (!j->started) {
+			j->pos = j->uid ? mh_folder_lower(f, r->lo) : r->lo - 1;
+			j->started = 1;
+		}
+		size_t end = j->uid ? mh_folder_lower(f, r->hi == UINT32_MAX ? r->hi : r->hi + 1)
+				    : (size_t)r->hi;
+		if (j->uid && r->hi != UINT32_MAX && end < f->n && f->m[end].num <= r->hi)
+			end++;
+		if (j->pos >= end || j->pos >= f->n) {
+			j->range++;
+			j->started = 0;
+			continue;
+		}
+		if (!fetch_one(s, j, j->pos))
+			j->missing = 1;
+		j->pos++;
+	}
+	return 0;
+}

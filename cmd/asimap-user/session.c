@@ -1,0 +1,214 @@
+/* One IMAP session after login: input assembly, command dispatch. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "user.h"
+
+void session_reply(struct session *s, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof line - 3)
+		n = (int)sizeof line - 3;
+	memcpy(line + n, "\r\n", 2);
+	if (!dbuf_put(&s->out, line, (size_t)n + 2))
+		s->dead = 1;
+}
+
+struct session *session_new(const struct handoff *h)
+{
+	struct session *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->cmd = malloc(SESSION_COMMAND_MAX);
+	if (!s->cmd) {
+		free(s);
+		return NULL;
+	}
+	s->fd_in = h->fd_in;
+	s->fd_out = h->fd_out;
+	s->folder.dirfd = -1;
+	snprintf(s->remote, sizeof s->remote, "%s", h->field[HF_REMOTE_IP]);
+	fcntl(s->fd_in, F_SETFL, fcntl(s->fd_in, F_GETFL) | O_NONBLOCK);
+	fcntl(s->fd_out, F_SETFL, fcntl(s->fd_out, F_GETFL) | O_NONBLOCK);
+	imap_reader_init(&s->rd, s->cmd, SESSION_COMMAND_MAX, SESSION_LINE_MAX);
+	memcpy(s->in, h->pending, h->pending_len);
+	s->in_len = h->pending_len;
+	s->last = time(NULL);
+	session_reply(s, "%s OK [CAPABILITY " CAPABILITIES "] Logged in", h->field[HF_TAG]);
+	log_info("session start user=%s remote=%s tls=%s", cfg.user, s->remote,
+		 h->field[HF_TLS][0] ? h->field[HF_TLS] : "no");
+	return s;
+}
+
+void session_free(struct session *s)
+{
+	if (s->job)
+		fetch_free(s->job);
+	if (s->folder.dirfd >= 0)
+		mh_folder_free(&s->folder);
+	close(s->fd_in);
+	if (s->fd_out != s->fd_in)
+		close(s->fd_out);
+	dbuf_free(&s->out, 0);
+	free(s->cmd);
+	free(s);
+}
+
+static void cmd_capability(struct session *s, const char *tag)
+{
+	session_reply(s, "* CAPABILITY " CAPABILITIES);
+	session_reply(s, "%s OK CAPABILITY completed", tag);
+}
+
+/* ENABLE: nothing we know of is enabled by it yet (RFC 5161). */
+static void cmd_enable(struct session *s, const char *tag, struct imap_cur *c)
+{
+	char *a;
+	size_t n;
+	int any = 0;
+	while (imap_p_sp(c) && imap_p_atom(c, &a, &n))
+		any = 1;
+	if (!any || !imap_p_end(c)) {
+		session_reply(s, "%s BAD Expected ENABLE capability...", tag);
+		return;
+	}
+	session_reply(s, "* ENABLED");
+	session_reply(s, "%s OK ENABLE completed", tag);
+}
+
+static const char *const not_yet[] = {"CREATE", "DELETE",  "RENAME", "SUBSCRIBE", "UNSUBSCRIBE",
+				      "APPEND", "EXPUNGE", "SEARCH", "STORE",	  "COPY",
+				      "MOVE",	"IDLE",	   "NAMESPACE", NULL};
+
+static void dispatch_selected(struct session *s, const char *tag, struct imap_cur *c, int uid)
+{
+	if (imap_p_word(c, "FETCH")) {
+		s->job = fetch_parse(s, tag, uid, c);
+	} else if (!uid && imap_p_word(c, "CLOSE") && imap_p_end(c)) {
+		cmd_close(s, tag);
+	} else if (!uid && imap_p_word(c, "UNSELECT") && imap_p_end(c)) {
+		cmd_close(s, tag);
+	} else if (!uid && imap_p_word(c, "CHECK") && imap_p_end(c)) {
+		session_reply(s, "%s OK CHECK completed", tag);
+	} else {
+		session_reply(s, "%s BAD Unknown command", tag);
+	}
+}
+
+/* One assembled command. */
+static void dispatch(struct session *s)
+{
+	struct imap_cur c = {s->cmd, s->cmd + s->rd.len};
+	char *t, tag[HANDOFF_FIELD_MAX_BYTES + 1];
+	size_t tlen;
+	if (!imap_p_tag(&c, &t, &tlen) || tlen >= sizeof tag || !imap_p_sp(&c)) {
+		session_reply(s, "* BAD Expected a tag and a command");
+		return;
+	}
+	memcpy(tag, t, tlen);
+	tag[tlen] = 0;
+	if (imap_p_word(&c, "CAPABILITY") && imap_p_end(&c)) {
+		cmd_capability(s, tag);
+	} else if (imap_p_word(&c, "NOOP") && imap_p_end(&c)) {
+		session_reply(s, "%s OK NOOP completed", tag);
+	} else if (imap_p_word(&c, "LOGOUT") && imap_p_end(&c)) {
+		session_reply(s, "* BYE Logging out");
+		session_reply(s, "%s OK LOGOUT completed", tag);
+		s->state = ST_LOGOUT;
+		s->dead = 1;
+	} else if (imap_p_word(&c, "ID") && imap_p_sp(&c)) {
+		session_reply(s, "* ID (\"name\" \"asimap\")");
+		session_reply(s, "%s OK ID completed", tag);
+	} else if (imap_p_word(&c, "ENABLE")) {
+		cmd_enable(s, tag, &c);
+	} else if (imap_p_word(&c, "LIST") && imap_p_sp(&c)) {
+		cmd_list(s, tag, &c, 0);
+	} else if (imap_p_word(&c, "LSUB") && imap_p_sp(&c)) {
+		cmd_list(s, tag, &c, 1);
+	} else if (imap_p_word(&c, "SELECT") && imap_p_sp(&c)) {
+		cmd_select(s, tag, &c, 0);
+	} else if (imap_p_word(&c, "EXAMINE") && imap_p_sp(&c)) {
+		cmd_select(s, tag, &c, 1);
+	} else if (imap_p_word(&c, "STATUS") && imap_p_sp(&c)) {
+		cmd_status(s, tag, &c);
+	} else if (imap_p_word(&c, "LOGIN") || imap_p_word(&c, "AUTHENTICATE") ||
+		   imap_p_word(&c, "STARTTLS")) {
+		session_reply(s, "%s BAD Already logged in", tag);
+	} else {
+		int uid = imap_p_word(&c, "UID") && imap_p_sp(&c);
+		if (s->state == ST_SELECTED) {
+			dispatch_selected(s, tag, &c, uid);
+			return;
+		}
+		for (int i = 0; not_yet[i]; i++)
+			if (imap_p_word(&c, not_yet[i])) {
+				session_reply(s, "%s NO [CANNOT] %s is not available yet", tag,
+					      not_yet[i]);
+				return;
+			}
+		session_reply(s, "%s BAD Unknown command or no mailbox selected", tag);
+	}
+}
+
+/* The tag of a refused command, if one can be found. */
+static void refuse_literal(struct session *s)
+{
+	size_t n = 0;
+	while (n < s->rd.len && n < 64 && s->cmd[n] != ' ')
+		n++;
+	session_reply(s, "%.*s BAD Literal too large", (int)(n ? n : 1), n ? s->cmd : "*");
+}
+
+void session_pump(struct session *s)
+{
+	while (!s->dead && dbuf_live(&s->out) < SESSION_OUT_HIGH) {
+		if (s->job) {
+			if (fetch_step(s, s->job)) {
+				fetch_free(s->job);
+				s->job = NULL;
+				imap_reader_reset(&s->rd);
+			}
+			continue;
+		}
+		if (s->in_off == s->in_len)
+			break;
+		enum imap_rd_status st;
+		s->in_off += imap_reader_feed(&s->rd, s->in + s->in_off, s->in_len - s->in_off, &st);
+		switch (st) {
+		case IMAP_RD_MORE:
+			break;
+		case IMAP_RD_COMMAND:
+			dispatch(s);
+			if (!s->job)
+				imap_reader_reset(&s->rd);
+			break;
+		case IMAP_RD_CONTINUE:
+			session_reply(s, "+ Ready for literal data");
+			break;
+		case IMAP_RD_LINE_TOO_LONG:
+			session_reply(s, "* BYE Line too long");
+			s->dead = 1;
+			break;
+		case IMAP_RD_LITERAL_TOO_BIG:
+			refuse_literal(s);
+			if (!s->rd.lit_sync) {
+				session_reply(s, "* BYE Literal too large");
+				s->dead = 1;
+			}
+			imap_reader_reset(&s->rd);
+			break;
+		}
+	}
+}

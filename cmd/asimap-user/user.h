@@ -1,0 +1,102 @@
+/* asimap-user: the supervisor of one user's mail root. */
+#ifndef ASIMAP_USER_H
+#define ASIMAP_USER_H
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "dbuf.h"
+#include "handoff.h"
+#include "imap_parse.h"
+#include "mh_folder.h"
+#include "seqset.h"
+
+#define SESSION_LINE_MAX 65536           /* bytes of one command line */
+#define SESSION_COMMAND_MAX (1 << 20)    /* bytes of one command, literals included */
+#define SESSION_OUT_HIGH (256 * 1024)    /* stop producing output above this */
+#define SESSION_AUTOLOGOUT_S (31 * 60)   /* idle time before autologout */
+#define FETCH_ITEMS_MAX 32
+#define FETCH_FIELDS_MAX 64
+#define CAPABILITIES "IMAP4rev1 LITERAL+ ID ENABLE UNSELECT"
+
+struct user_cfg {
+	const char *user, *mailroot, *unseen;
+	int rootfd;
+	int idle_s; /* exit after this long without sessions */
+};
+
+enum fetch_kind { FK_FLAGS, FK_UID, FK_SIZE, FK_IDATE, FK_BODY };
+enum fetch_section { SEC_ALL, SEC_HEADER, SEC_TEXT, SEC_FIELDS, SEC_FIELDS_NOT };
+
+struct fetch_item {
+	enum fetch_kind kind;
+	enum fetch_section sec;
+	int peek, partial;
+	const char *label; /* "RFC822", "RFC822.HEADER", "RFC822.TEXT" or NULL for BODY[...] */
+	uint32_t p_off, p_len;
+	size_t nfields;
+	struct {
+		const char *s;
+		size_t n;
+	} field[FETCH_FIELDS_MAX];
+};
+
+struct fetch_job {
+	char tag[HANDOFF_FIELD_MAX_BYTES + 1];
+	int uid;
+	struct seqset set;
+	struct fetch_item item[FETCH_ITEMS_MAX];
+	size_t nitems;
+	size_t range, pos; /* where the walk is */
+	int started, missing;
+};
+
+enum session_state { ST_AUTH, ST_SELECTED, ST_LOGOUT };
+
+struct session {
+	struct session *next;
+	int fd_in, fd_out;
+	char remote[HANDOFF_FIELD_MAX_BYTES + 1];
+	char in[HANDOFF_PENDING_MAX_BYTES];
+	size_t in_off, in_len;
+	struct imap_reader rd;
+	char *cmd;
+	struct dbuf out;
+	enum session_state state;
+	struct mh_folder folder;
+	char folder_name[MH_NAME_MAX_BYTES + 1];
+	int readonly;
+	struct fetch_job *job;
+	time_t last;
+	int dead; /* close once the output is written (or at once if eof) */
+	int eof;
+};
+
+extern struct user_cfg cfg;
+
+/* server.c: run the event loop on the listening socket until idle-out or
+ * a signal; returns the exit code. */
+int server_run(int listen_fd, int lock_fd);
+
+/* session.c */
+struct session *session_new(const struct handoff *h);
+void session_free(struct session *s);
+/* Parse and answer what can be answered now; stops at the output mark. */
+void session_pump(struct session *s);
+void session_reply(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* fetch.c */
+/* Parse "FETCH set items" arguments at c; on error answer BAD and return NULL. */
+struct fetch_job *fetch_parse(struct session *s, const char *tag, int uid, struct imap_cur *c);
+/* Produce responses until the output mark; returns 1 when the job is done. */
+int fetch_step(struct session *s, struct fetch_job *j);
+void fetch_free(struct fetch_job *j);
+
+/* mailbox.c: LIST, LSUB, SELECT, EXAMINE, STATUS, CLOSE, UNSELECT */
+void cmd_list(struct session *s, const char *tag, struct imap_cur *c, int lsub);
+void cmd_select(struct session *s, const char *tag, struct imap_cur *c, int readonly);
+void cmd_status(struct session *s, const char *tag, struct imap_cur *c);
+void cmd_close(struct session *s, const char *tag);
+void write_flags(struct session *s, const struct mh_msg *m);
+
+#endif
