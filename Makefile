@@ -39,7 +39,7 @@ $(BUILD)/libasimap.a: $(LIB_OBJ)
 $(BUILD)/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard cmd/$$*/*.c))) $(BUILD)/libasimap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/t/%: $(BUILD)/t/unit/%.o $(BUILD)/libasimap.a
+$(UNIT_BIN): $(BUILD)/t/%: $(BUILD)/t/unit/%.o $(BUILD)/libasimap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
