@@ -66,3 +66,19 @@ format:
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+# libFuzzer targets, built with clang; `make fuzz FUZZ_SECONDS=N` runs each.
+FUZZ_SECONDS ?= 10
+FUZZ_SRC := $(wildcard t/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:t/fuzz/%.c=build-fuzz/%)
+build-fuzz/%: t/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h)
+	@mkdir -p build-fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib -o $@ $< $(LIB_SRC) $(LDLIBS)
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+		name=$${f#build-fuzz/fuzz_}; work=$$(mktemp -d); \
+		echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 $$work t/fuzz/corpus/$$name \
+			>$$work.log 2>&1 || { tail -40 $$work.log; rm -rf $$work $$work.log; exit 1; }; \
+		rm -rf $$work $$work.log; \
+	done

@@ -33,7 +33,7 @@ static int number(const char *s, size_t len, size_t *i, uint32_t *v)
 	size_t j = *i;
 	while (j < len && s[j] >= '0' && s[j] <= '9') {
 		x = x * 10 + (uint64_t)(s[j++] - '0');
-		if (x >= UINT32_MAX)
+		if (x > UINT32_MAX)
 			return 0;
 	}
 	if (j == *i || x == 0 || s[*i] == '0')
@@ -61,7 +61,7 @@ int seqset_parse(struct seqset *set, const char *s, size_t len, size_t *used)
 		}
 		if (a == SEQSET_STAR || b == SEQSET_STAR)
 			set->has_star = 1;
-		if (!push(set, &cap, a < b ? a : b, a < b ? b : a))
+		if (!push(set, &cap, a, b))
 			goto bad;
 		if (i < len && s[i] == ',') {
 			i++;
@@ -87,7 +87,7 @@ uint32_t seqset_resolve(struct seqset *set, uint32_t star)
 	uint32_t top = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		struct seqset_range *r = &set->r[i];
-		if (r->hi != SEQSET_STAR && r->hi > top)
+		if (r->hi > top)
 			top = r->hi;
 		if (r->lo == SEQSET_STAR)
 			r->lo = star;

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SEQSET_STAR UINT32_MAX
+#define SEQSET_STAR 0 /* numbers are never 0 */
 #define SEQSET_RANGES_MAX 65536
 
 struct seqset_range {
@@ -17,8 +17,8 @@ struct seqset {
 	int has_star;
 };
 
-/* Parse a sequence-set from s[0..len) ("1:3,7,*", "5:*").  Numbers must be
- * non-zero; "*" is kept as SEQSET_STAR.  Returns 1, or 0 (malformed, too
+/* Parse a sequence-set from s[0..len) ("1:3,7,*", "5:*").  Numbers are
+ * 1 to 4294967295; "*" is kept as SEQSET_STAR.  Returns 1, or 0 (malformed, too
  * many ranges, or ENOMEM) with set empty.  *used tells how many bytes were
  * consumed (the set ends at the first byte that cannot continue it). */
 int seqset_parse(struct seqset *set, const char *s, size_t len, size_t *used);

@@ -6,13 +6,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "rendezvous.h"
+#include "trace.h"
 #include "user.h"
 
 struct user_cfg cfg;
@@ -36,6 +39,24 @@ static void check_fd(int fd, int want_sock, const char *what)
 		log_fatal(EXIT_USAGE, "unable to use fd %d: it is not %s", fd, what);
 }
 
+/* TRACE turns tracing on, into TRACE_DIR (default $ASIMAP_RUNDIR/traces). */
+static void start_trace(void)
+{
+	const char *on = getenv("TRACE"), *dir = getenv("TRACE_DIR");
+	char def[4096];
+	if (!on || !*on || !strcmp(on, "0") || !strcasecmp(on, "false"))
+		return;
+	if (!dir || !*dir) {
+		const char *rundir = getenv("ASIMAP_RUNDIR");
+		snprintf(def, sizeof def, "%s/traces", rundir && *rundir ? rundir : "/run/asimap");
+		dir = def;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		log_warn("unable to create trace directory %s: %s", dir, strerror(errno));
+	if (!trace_open(dir, cfg.user))
+		log_warn("unable to trace into %s: %s", dir, strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	log_init("asimap-user");
@@ -56,6 +77,7 @@ int main(int argc, char **argv)
 	fcntl(RENDEZVOUS_LISTEN_FD, F_SETFL, O_NONBLOCK);
 	fcntl(RENDEZVOUS_LISTEN_FD, F_SETFD, FD_CLOEXEC);
 	fcntl(RENDEZVOUS_LOCK_FD, F_SETFD, FD_CLOEXEC);
+	start_trace();
 	/* Serving: tell the front end that started us. */
 	if (write(RENDEZVOUS_READY_FD, "\n", 1) != 1)
 		log_fatal(EXIT_TEMP, "unable to signal readiness: %s", strerror(errno));

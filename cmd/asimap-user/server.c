@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "trace.h"
 #include "user.h"
 
 #define CONTROL_MAX 64
@@ -133,8 +134,10 @@ static void session_io(struct session *s, short rev)
 	}
 	if ((rev & POLLOUT) && dbuf_live(&s->out)) {
 		ssize_t n = write(s->fd_out, dbuf_data(&s->out), dbuf_live(&s->out));
-		if (n > 0)
+		if (n > 0) {
+			trace_event(s->id, s->remote, "SEND", dbuf_data(&s->out), (size_t)n);
 			dbuf_consume(&s->out, (size_t)n);
+		}
 		else if (n < 0 && errno != EAGAIN && errno != EINTR)
 			s->eof = s->dead = 1;
 	}

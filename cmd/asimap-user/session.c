@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "trace.h"
 #include "user.h"
 
 void session_reply(struct session *s, const char *fmt, ...)
@@ -46,6 +47,9 @@ struct session *session_new(const struct handoff *h)
 	memcpy(s->in, h->pending, h->pending_len);
 	s->in_len = h->pending_len;
 	s->last = time(NULL);
+	static unsigned next_id;
+	s->id = ++next_id;
+	trace_event(s->id, s->remote, "CONNECT", "", 0);
 	session_reply(s, "%s OK [CAPABILITY " CAPABILITIES "] Logged in", h->field[HF_TAG]);
 	log_info("session start user=%s remote=%s tls=%s", cfg.user, s->remote,
 		 h->field[HF_TLS][0] ? h->field[HF_TLS] : "no");
@@ -54,6 +58,7 @@ struct session *session_new(const struct handoff *h)
 
 void session_free(struct session *s)
 {
+	trace_event(s->id, s->remote, "CLOSE", "", 0);
 	if (s->job)
 		fetch_free(s->job);
 	if (s->folder.dirfd >= 0)
@@ -190,6 +195,7 @@ void session_pump(struct session *s)
 		case IMAP_RD_MORE:
 			break;
 		case IMAP_RD_COMMAND:
+			trace_event(s->id, s->remote, "RECEIVED", s->cmd, s->rd.len);
 			dispatch(s);
 			if (!s->job)
 				imap_reader_reset(&s->rd);

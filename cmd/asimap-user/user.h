@@ -55,6 +55,7 @@ enum session_state { ST_AUTH, ST_SELECTED, ST_LOGOUT };
 
 struct session {
 	struct session *next;
+	unsigned id; /* for the trace */
 	int fd_in, fd_out;
 	char remote[HANDOFF_FIELD_MAX_BYTES + 1];
 	char in[HANDOFF_PENDING_MAX_BYTES];

@@ -1,0 +1,35 @@
+#include <stdlib.h>
+#include <time.h>
+
+#include "check.h"
+#include "imap_write.h"
+
+static int out_is(struct dbuf *b, const char *want)
+{
+	int ok = dbuf_live(b) == strlen(want) && !memcmp(dbuf_data(b), want, strlen(want));
+	if (!ok)
+		fprintf(stderr, "got [%.*s] want [%s]\n", (int)dbuf_live(b), dbuf_data(b), want);
+	dbuf_clear(b);
+	return ok;
+}
+
+int main(void)
+{
+	struct dbuf b = DBUF_ZERO;
+	CHECK(imap_w_string(&b, "a\"b\\", 4) && out_is(&b, "\"a\\\"b\\\\\""));
+	CHECK(imap_w_string(&b, "x\ny", 3) && out_is(&b, "{3}\r\nx\ny"));
+	CHECK(imap_w_string(&b, "caf\xc3\xa9", 5) && out_is(&b, "{5}\r\ncaf\xc3\xa9"));
+	CHECK(imap_w_string(&b, "", 0) && out_is(&b, "\"\""));
+	setenv("TZ", "UTC", 1);
+	tzset();
+	CHECK(imap_w_date(&b, 1000000000) && out_is(&b, "\" 9-Sep-2001 01:46:40 +0000\""));
+	setenv("TZ", "America/St_Johns", 1); /* a half-hour offset, west */
+	tzset();
+	CHECK(imap_w_date(&b, 1000000000) && out_is(&b, "\" 8-Sep-2001 23:16:40 -0230\""));
+	CHECK(imap_crlf_size("a\nb\r\nc\n", 7, 0) == 9);
+	CHECK(imap_crlf_size("\nx", 2, '\r') == 2);
+	CHECK(imap_w_crlf(&b, "a\nb\r\nc\n", 7, 0) && out_is(&b, "a\r\nb\r\nc\r\n"));
+	CHECK(imap_w_crlf(&b, "\r\r\n\n", 4, 0) && out_is(&b, "\r\r\n\r\n"));
+	dbuf_free(&b, 0);
+	return check_done("test_imap_write");
+}
