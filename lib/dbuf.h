@@ -9,7 +9,10 @@ struct dbuf {
 	size_t off, len, cap;
 };
 
-#define DBUF_ZERO {0, 0, 0, 0}
+#define DBUF_ZERO                                                                                  \
+	{                                                                                          \
+		0, 0, 0, 0                                                                         \
+	}
 
 /* Append n bytes.  Returns 1, or 0 with errno ENOMEM (b unchanged). */
 int dbuf_put(struct dbuf *b, const void *s, size_t n);

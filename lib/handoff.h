@@ -25,11 +25,22 @@
 #define HANDOFF_MAX_BYTES (1 + 8 * (2 + HANDOFF_FIELD_MAX_BYTES) + 4 + HANDOFF_PENDING_MAX_BYTES)
 #define HANDOFF_ACK 'K'
 
-enum { HF_PROTO, HF_USER, HF_REMOTE_IP, HF_REMOTE_PORT, HF_LOCAL_IP, HF_LOCAL_PORT, HF_TLS, HF_TAG, HF_COUNT };
+enum {
+	HF_PROTO,
+	HF_USER,
+	HF_REMOTE_IP,
+	HF_REMOTE_PORT,
+	HF_LOCAL_IP,
+	HF_LOCAL_PORT,
+	HF_TLS,
+	HF_TAG,
+	HF_COUNT
+};
 
 struct handoff {
 	char field[HF_COUNT][HANDOFF_FIELD_MAX_BYTES + 1]; /* NUL-terminated */
-	const char *pending; /* bytes after the login command; points into the buffer decoded from */
+	const char
+	    *pending; /* bytes after the login command; points into the buffer decoded from */
 	size_t pending_len;
 	int fd_in, fd_out;
 };

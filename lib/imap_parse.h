@@ -13,9 +13,9 @@
 #include <stdint.h>
 
 enum imap_rd_status {
-	IMAP_RD_MORE,        /* all input consumed, command not complete */
-	IMAP_RD_COMMAND,     /* a command is complete in cmd[0..len) (no final CRLF) */
-	IMAP_RD_CONTINUE,    /* a synchronizing literal was accepted: send "+ ..." */
+	IMAP_RD_MORE,            /* all input consumed, command not complete */
+	IMAP_RD_COMMAND,         /* a command is complete in cmd[0..len) (no final CRLF) */
+	IMAP_RD_CONTINUE,        /* a synchronizing literal was accepted: send "+ ..." */
 	IMAP_RD_LINE_TOO_LONG,   /* a line passed line_max without LF: close */
 	IMAP_RD_LITERAL_TOO_BIG, /* literal of lit_size bytes refused (lit_sync says which kind) */
 };

@@ -32,7 +32,7 @@ int imap_w_string(struct dbuf *b, const char *s, size_t n)
 int imap_w_date(struct dbuf *b, int64_t t)
 {
 	static const char mon[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	time_t tt = (time_t)t;
 	struct tm tm;
 	if (!localtime_r(&tt, &tm))
@@ -42,8 +42,8 @@ int imap_w_date(struct dbuf *b, int64_t t)
 	if (off < 0)
 		off = -off;
 	return dbuf_printf(b, "\"%2d-%s-%04d %02d:%02d:%02d %c%02ld%02ld\"", tm.tm_mday,
-			   mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
-			   sign, off / 60, off % 60);
+	                   mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	                   sign, off / 60, off % 60);
 }
 
 uint64_t imap_crlf_size(const char *s, size_t n, char prev)

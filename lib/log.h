@@ -14,8 +14,7 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "prog: debug: ..." when debugging is on (DEBUG or ASIMAP_DEBUG set). */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "prog: fatal: ..." and exit with code. */
-void log_fatal(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3), noreturn));
+void log_fatal(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 extern int log_debug_on;
 
 #endif

@@ -130,7 +130,7 @@ static int scan_messages(struct mh_folder *f)
 
 /* Apply a sequence to the messages: set (or, for unseen, clear) a bit. */
 static void apply(struct mh_folder *f, const char *name, size_t nlen, const char *ranges,
-		  const char *unseen)
+                  const char *unseen)
 {
 	uint32_t flag = 0;
 	uint64_t kw = 0;
@@ -138,8 +138,10 @@ static void apply(struct mh_folder *f, const char *name, size_t nlen, const char
 	static const struct {
 		const char *name;
 		uint32_t flag;
-	} map[] = {{"replied", MH_ANSWERED}, {"flagged", MH_FLAGGED}, {"Deleted", MH_DELETED},
-		   {"Draft", MH_DRAFT}};
+	} map[] = {{"replied", MH_ANSWERED},
+	           {"flagged", MH_FLAGGED},
+	           {"Deleted", MH_DELETED},
+	           {"Draft", MH_DRAFT}};
 	if (strlen(unseen) == nlen && !memcmp(name, unseen, nlen)) {
 		flag = MH_SEEN;
 		clear = 1;
@@ -171,7 +173,8 @@ static void apply(struct mh_folder *f, const char *name, size_t nlen, const char
 		}
 		if (lo > UINT32_MAX || hi > UINT32_MAX)
 			break;
-		for (size_t i = mh_folder_lower(f, (uint32_t)lo); i < f->n && f->m[i].num <= hi; i++) {
+		for (size_t i = mh_folder_lower(f, (uint32_t)lo); i < f->n && f->m[i].num <= hi;
+		     i++) {
 			if (clear)
 				f->m[i].flags &= ~flag;
 			else
@@ -194,7 +197,8 @@ static int read_sequences(struct mh_folder *f, const char *unseen)
 	char *line = NULL;
 	size_t cap = 0, total = 0;
 	ssize_t n;
-	while ((n = getline(&line, &cap, fp)) > 0 && (total += (size_t)n) <= MH_SEQUENCES_MAX_BYTES) {
+	while ((n = getline(&line, &cap, fp)) > 0 &&
+	       (total += (size_t)n) <= MH_SEQUENCES_MAX_BYTES) {
 		if (line[n - 1] == '\n')
 			line[--n] = 0;
 		char *colon = strchr(line, ':');
@@ -314,11 +318,13 @@ static int walk(struct walk *w, int dirfd, size_t len, int depth)
 		memcpy(w->name + at, de->d_name, n + 1);
 		if (!len && !strcmp(de->d_name, "inbox"))
 			memcpy(w->name, "INBOX", 5);
-		int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sub =
+		    openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
 			continue;
 		int kids = 0;
-		DIR *sd = depth + 1 < MH_DEPTH_MAX ? fdopendir(fcntl(sub, F_DUPFD_CLOEXEC, 0)) : NULL;
+		DIR *sd =
+		    depth + 1 < MH_DEPTH_MAX ? fdopendir(fcntl(sub, F_DUPFD_CLOEXEC, 0)) : NULL;
 		struct dirent *sde;
 		while (sd && !kids && (sde = readdir(sd)))
 			kids = is_folder(sub, sde);

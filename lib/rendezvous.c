@@ -140,7 +140,7 @@ static int move_fd(int from, int to)
 
 /* In the grandchild: arrange fds, drop, exec.  Never returns. */
 static void exec_supervisor(const struct rendezvous_spawn *sp, const char *lockpath, int lfd,
-			    int ready)
+                            int ready)
 {
 	int lk = open(lockpath, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -156,15 +156,15 @@ static void exec_supervisor(const struct rendezvous_spawn *sp, const char *lockp
 	if (sp->drop && !rendezvous_drop(sp->uid, sp->gid))
 		_exit(111);
 	/* The supervisor never learns where the secrets are. */
-	static const char *const drop_env[] = {"SSL_KEY", "SSL_CERT", "PWFILE", "TCPREMOTEIP",
-					       "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT",
-					       "REMOTE_ADDR", "REMOTE_PORT", "TCPREMOTEHOST",
-					       "TCPLOCALHOST", "TCPREMOTEINFO", NULL};
+	static const char *const drop_env[] = {
+	    "SSL_KEY",      "SSL_CERT",      "PWFILE",      "TCPREMOTEIP", "TCPREMOTEPORT",
+	    "TCPLOCALIP",   "TCPLOCALPORT",  "REMOTE_ADDR", "REMOTE_PORT", "TCPREMOTEHOST",
+	    "TCPLOCALHOST", "TCPREMOTEINFO", NULL};
 	for (int i = 0; drop_env[i]; i++)
 		unsetenv(drop_env[i]);
 	signal(SIGPIPE, SIG_DFL);
 	char *argv[] = {(char *)"asimap-user", (char *)(uintptr_t)sp->user,
-			(char *)(uintptr_t)sp->mailroot, NULL};
+	                (char *)(uintptr_t)sp->mailroot, NULL};
 	execv(sp->user_bin, argv);
 	_exit(111);
 }
@@ -222,7 +222,7 @@ static int wait_ready(int fd, long deadline)
 }
 
 static int start_and_connect(const char *sockpath, const char *lockpath,
-			     const struct rendezvous_spawn *sp, long deadline)
+                             const struct rendezvous_spawn *sp, long deadline)
 {
 	int lfd = make_listener(sockpath, sp);
 	if (lfd < 0)
@@ -252,9 +252,9 @@ int rendezvous_connect(const char *rundir, const struct rendezvous_spawn *sp, in
 	char name[RENDEZVOUS_NAME_MAX], lockpath[4096], sockpath[4096];
 	rendezvous_name(sp->user, name);
 	if (snprintf(lockpath, sizeof lockpath, "%s/%s.lock", rundir, name) >=
-		(int)sizeof lockpath ||
+	        (int)sizeof lockpath ||
 	    snprintf(sockpath, sizeof sockpath, "%s/%s.sock", rundir, name) >=
-		(int)sizeof sockpath) {
+	        (int)sizeof sockpath) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}

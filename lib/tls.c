@@ -23,13 +23,13 @@ SSL_CTX *tls_context(const char *cert, const char *key, char *err, size_t errlen
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		snprintf(err, errlen, "unable to load certificate %s: %s", cert,
-			 ERR_reason_error_string(ERR_get_error()));
+		         ERR_reason_error_string(ERR_get_error()));
 		goto fail;
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
 		snprintf(err, errlen, "unable to load key %s: %s", key,
-			 ERR_reason_error_string(ERR_get_error()));
+		         ERR_reason_error_string(ERR_get_error()));
 		goto fail;
 	}
 	return ctx;
@@ -51,14 +51,28 @@ void conn_init(struct conn *c, int rfd, int wfd, int timeout_ms)
 	c->wfd = wfd;
 	c->ssl = NULL;
 	c->timeout_ms = timeout_ms;
+	c->deadline_ms = 0;
 	nonblock(rfd);
 	nonblock(wfd);
 }
 
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
 /* Wait until fd is ready for ev.  Returns 1, or 0 at the deadline. */
-static int wait_fd(int fd, short ev, int ms)
+static int wait_fd(const struct conn *c, int fd, short ev)
 {
 	struct pollfd p = {fd, ev, 0};
+	int ms = c->timeout_ms;
+	if (c->deadline_ms) {
+		long left = c->deadline_ms - now_ms();
+		if (left < ms)
+			ms = left < 0 ? 0 : (int)left;
+	}
 	for (;;) {
 		int r = poll(&p, 1, ms);
 		if (r > 0)
@@ -77,9 +91,9 @@ static int ssl_wait(struct conn *c, int r)
 {
 	switch (SSL_get_error(c->ssl, r)) {
 	case SSL_ERROR_WANT_READ:
-		return wait_fd(c->rfd, POLLIN, c->timeout_ms);
+		return wait_fd(c, c->rfd, POLLIN);
 	case SSL_ERROR_WANT_WRITE:
-		return wait_fd(c->wfd, POLLOUT, c->timeout_ms);
+		return wait_fd(c, c->wfd, POLLOUT);
 	default:
 		return 0;
 	}
@@ -119,7 +133,7 @@ ssize_t conn_read(struct conn *c, void *buf, size_t n)
 			return r;
 		if (errno == EINTR)
 			continue;
-		if (errno != EAGAIN || !wait_fd(c->rfd, POLLIN, c->timeout_ms))
+		if (errno != EAGAIN || !wait_fd(c, c->rfd, POLLIN))
 			return -1;
 	}
 }
@@ -144,7 +158,7 @@ int conn_write(struct conn *c, const void *buf, size_t n)
 			p += w;
 			n -= (size_t)w;
 		} else if (w < 0 && errno != EINTR &&
-			   (errno != EAGAIN || !wait_fd(c->wfd, POLLOUT, c->timeout_ms))) {
+		           (errno != EAGAIN || !wait_fd(c, c->wfd, POLLOUT))) {
 			return 0;
 		}
 	}

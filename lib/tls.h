@@ -10,14 +10,16 @@
 
 struct conn {
 	int rfd, wfd;
-	SSL *ssl; /* NULL while plaintext */
-	int timeout_ms; /* for each read and each write */
+	SSL *ssl;         /* NULL while plaintext */
+	int timeout_ms;   /* for each read and each write */
+	long deadline_ms; /* CLOCK_MONOTONIC ms after which every call fails; 0: none */
 };
 
 /* Make a server context: TLS 1.2 or later, certificate chain and key
  * from files.  Returns NULL and writes why into err (errlen bytes). */
 SSL_CTX *tls_context(const char *cert, const char *key, char *err, size_t errlen);
-/* Put the fds in non-blocking mode and start plaintext. */
+/* Put the fds in non-blocking mode and start plaintext, with no overall
+ * deadline (set c->deadline_ms for one). */
 void conn_init(struct conn *c, int rfd, int wfd, int timeout_ms);
 /* Run the server side of a TLS handshake on c.  Returns 1, or 0 on
  * failure or deadline. */

@@ -60,8 +60,9 @@ void trace_event(unsigned id, const char *remote, const char *type, const char *
 	json_string(&b, remote, strlen(remote));
 	dbuf_printf(&b, ", \"msg_type\": \"%s\", \"data\": ", type);
 	json_string(&b, data, n);
-	dbuf_printf(&b, ", \"trace_time\": %.6f, \"trace_delta_time\": %.6f, \"protocol\": \"IMAP\"}\n",
-		    now, delta);
+	dbuf_printf(&b,
+	            ", \"trace_time\": %.6f, \"trace_delta_time\": %.6f, \"protocol\": \"IMAP\"}\n",
+	            now, delta);
 	ssize_t w = write(trace_fd, dbuf_data(&b), dbuf_live(&b));
 	(void)w;
 }

@@ -6,11 +6,12 @@
 #include "handoff.h"
 #include "tls.h"
 
-#define PREAUTH_LINE_MAX 8192       /* bytes of one pre-auth line */
-#define PREAUTH_COMMAND_MAX 16384   /* bytes of one command, literals included */
-#define PREAUTH_COMMANDS_MAX 50     /* commands before login */
-#define PREAUTH_TIMEOUT_MS 60000    /* idle time allowed before login */
-#define HANDOFF_TAG_COPY 256        /* longest tag we keep */
+#define PREAUTH_LINE_MAX 8192     /* bytes of one pre-auth line */
+#define PREAUTH_COMMAND_MAX 16384 /* bytes of one command, literals included */
+#define PREAUTH_COMMANDS_MAX 50   /* commands before login */
+#define PREAUTH_TIMEOUT_MS 60000  /* idle time allowed before login */
+#define PREAUTH_TOTAL_TIMEOUTS 3  /* the whole of pre-auth, in idle periods */
+#define HANDOFF_TAG_COPY 256      /* longest tag we keep */
 
 struct accept_cfg {
 	const char *cert, *key, *pwfile, *rundir, *user_bin;
@@ -36,7 +37,7 @@ int preauth_serve(const struct accept_cfg *cfg);
  * TLS, relay it) and return the exit code to exit with; on failure answer
  * the tag and return -1 so that the pre-auth loop goes on. */
 int login_attempt(struct accept_state *st, const char *tag, const char *user, size_t ulen,
-		  const char *pw, size_t pwlen);
+                  const char *pw, size_t pwlen);
 /* Send a line (CRLF added).  Returns 1, or 0 when the client is gone. */
 int reply(struct accept_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

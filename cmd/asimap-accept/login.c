@@ -37,7 +37,7 @@ static void throttle_dir(const struct accept_cfg *cfg, char *out, size_t n)
 
 /* Returns 1 when the password is right.  Unknown users cost the same. */
 static int check_password(const struct accept_cfg *cfg, const char *user, size_t ulen,
-			  const char *pw, size_t pwlen, struct pwfile_entry *e)
+                          const char *pw, size_t pwlen, struct pwfile_entry *e)
 {
 	int found = pwfile_lookup(cfg->pwfile, user, ulen, e);
 	if (found < 0) {
@@ -92,13 +92,14 @@ static int hand_over(struct accept_state *st, int sock, const char *tag, const c
 		goto fail;
 	close(sock);
 	log_info("login user=%s remote=%s tls=%s", user, cfg->remote_ip,
-		 st->conn.ssl ? "yes" : "no");
+	         st->conn.ssl ? "yes" : "no");
+	st->conn.deadline_ms = 0;
 	if (st->conn.ssl)
 		tls_pump(&st->conn, sp[0], TLS_RELAY_IDLE_MS);
 	return 0;
 fail:
 	log_warn("unable to hand the connection of user %s to its supervisor: %s", user,
-		 strerror(errno));
+	         strerror(errno));
 	reply(st, "%s NO [UNAVAILABLE] Server temporarily unavailable", tag);
 	return EXIT_TEMP;
 }
@@ -115,7 +116,8 @@ static int open_account(struct accept_state *st, const char *tag, struct pwfile_
 	}
 	if (geteuid() == 0) {
 		if (sb.st_uid == 0) {
-			log_warn("refusing root-owned mail root %s of user %s", e->maildir, e->user);
+			log_warn("refusing root-owned mail root %s of user %s", e->maildir,
+			         e->user);
 			reply(st, "%s NO [UNAVAILABLE] This account cannot be served", tag);
 			return -1;
 		}
@@ -133,21 +135,21 @@ static int open_account(struct accept_state *st, const char *tag, struct pwfile_
 }
 
 int login_attempt(struct accept_state *st, const char *tag, const char *user, size_t ulen,
-		  const char *pw, size_t pwlen)
+                  const char *pw, size_t pwlen)
 {
 	const struct accept_cfg *cfg = st->cfg;
 	static struct pwfile_entry e;
 	char dir[4096], ukey[PWFILE_USER_MAX + 3], akey[300];
 	throttle_dir(cfg, dir, sizeof dir);
-	snprintf(ukey, sizeof ukey, "u:%.*s", (int)(ulen > PWFILE_USER_MAX ? PWFILE_USER_MAX : ulen),
-		 user);
+	snprintf(ukey, sizeof ukey, "u:%.*s",
+	         (int)(ulen > PWFILE_USER_MAX ? PWFILE_USER_MAX : ulen), user);
 	snprintf(akey, sizeof akey, "a:%s", cfg->remote_ip);
 	if (memchr(user, 0, ulen))
 		ukey[2] = 0; /* the name cannot be an account: count it with the address only */
 	if (throttle_blocked(dir, ukey, cfg->fails_user, cfg->fail_window_s) ||
 	    throttle_blocked(dir, akey, cfg->fails_addr, cfg->fail_window_s)) {
 		log_warn("refused login user=%s remote=%s: too many failures", ukey + 2,
-			 cfg->remote_ip);
+		         cfg->remote_ip);
 		reply(st, "%s NO [UNAVAILABLE] Too many failed logins; try again later", tag);
 		return -1;
 	}

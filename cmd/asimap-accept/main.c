@@ -25,7 +25,8 @@ static int env_int(const char *name, int dflt, int lo, int hi)
 	char *end;
 	long x = strtol(v, &end, 10);
 	if (*end || x < lo || x > hi)
-		log_fatal(EXIT_USAGE, "unable to read %s: not a number from %d to %d", name, lo, hi);
+		log_fatal(EXIT_USAGE, "unable to read %s: not a number from %d to %d", name, lo,
+		          hi);
 	return (int)x;
 }
 
@@ -60,10 +61,10 @@ static const char *sibling(const char *name)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"tls", no_argument, 0, 't'},	    {"cert", required_argument, 0, 'c'},
+	    {"tls", no_argument, 0, 't'},          {"cert", required_argument, 0, 'c'},
 	    {"key", required_argument, 0, 'k'},    {"pwfile", required_argument, 0, 'p'},
 	    {"rundir", required_argument, 0, 'r'}, {"debug", no_argument, 0, 'd'},
-	    {"help", no_argument, 0, 'h'},	    {0, 0, 0, 0}};
+	    {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
 	struct accept_cfg cfg = {0};
 	log_init("asimap-accept");
 	cfg.cert = getenv("SSL_CERT");
@@ -73,13 +74,26 @@ int main(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, "th", opts, NULL)) != -1) {
 		switch (c) {
-		case 't': cfg.implicit_tls = 1; break;
-		case 'c': cfg.cert = optarg; break;
-		case 'k': cfg.key = optarg; break;
-		case 'p': cfg.pwfile = optarg; break;
-		case 'r': cfg.rundir = optarg; break;
-		case 'd': log_debug_on = 1; break;
-		default: usage();
+		case 't':
+			cfg.implicit_tls = 1;
+			break;
+		case 'c':
+			cfg.cert = optarg;
+			break;
+		case 'k':
+			cfg.key = optarg;
+			break;
+		case 'p':
+			cfg.pwfile = optarg;
+			break;
+		case 'r':
+			cfg.rundir = optarg;
+			break;
+		case 'd':
+			log_debug_on = 1;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc)
@@ -87,7 +101,8 @@ int main(int argc, char **argv)
 	if (!cfg.pwfile || !*cfg.pwfile)
 		log_fatal(EXIT_USAGE, "unable to find the password file: set PWFILE or --pwfile");
 	cfg.user_bin = env_or("ASIMAP_USER_BIN", sibling("asimap-user"));
-	cfg.timeout_ms = env_int("ASIMAP_PREAUTH_TIMEOUT", PREAUTH_TIMEOUT_MS / 1000, 1, 3600) * 1000;
+	cfg.timeout_ms =
+	    env_int("ASIMAP_PREAUTH_TIMEOUT", PREAUTH_TIMEOUT_MS / 1000, 1, 3600) * 1000;
 	cfg.fails_user = env_int("ASIMAP_AUTH_FAILS_USER", 5, 1, 1000000);
 	cfg.fails_addr = env_int("ASIMAP_AUTH_FAILS_ADDR", 20, 1, 1000000);
 	cfg.fail_window_s = env_int("ASIMAP_AUTH_FAIL_WINDOW", 300, 1, 86400);

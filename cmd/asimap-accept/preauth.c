@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <sodium.h>
@@ -45,8 +46,8 @@ static int login_allowed(const struct accept_state *st)
 static void capabilities(const struct accept_state *st, char *out, size_t n)
 {
 	snprintf(out, n, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE%s%s",
-		 !tls_on(st) && st->ctx ? " STARTTLS" : "",
-		 login_allowed(st) ? " AUTH=PLAIN" : " LOGINDISABLED");
+	         !tls_on(st) && st->ctx ? " STARTTLS" : "",
+	         login_allowed(st) ? " AUTH=PLAIN" : " LOGINDISABLED");
 }
 
 /* Read the next command into the reader.  Returns 1 with a command, 0
@@ -67,7 +68,8 @@ static int next_command(struct accept_state *st, struct imap_reader *rd)
 			st->in_len = (size_t)n;
 		}
 		enum imap_rd_status s;
-		st->in_off += imap_reader_feed(rd, st->in + st->in_off, st->in_len - st->in_off, &s);
+		st->in_off +=
+		    imap_reader_feed(rd, st->in + st->in_off, st->in_len - st->in_off, &s);
 		switch (s) {
 		case IMAP_RD_MORE:
 			break;
@@ -84,7 +86,7 @@ static int next_command(struct accept_state *st, struct imap_reader *rd)
 		case IMAP_RD_LITERAL_TOO_BIG:
 			reply(st, "* BYE Literal too large before login");
 			log_info("closing connection from %s: literal of %llu bytes",
-				 st->cfg->remote_ip, (unsigned long long)rd->lit_size);
+			         st->cfg->remote_ip, (unsigned long long)rd->lit_size);
 			return 0;
 		}
 	}
@@ -116,17 +118,18 @@ static int sasl_plain(struct accept_state *st, const char *tag, const char *b64,
 	size_t n = 0;
 	if (len % 4 == 0 && len / 4 * 3 <= sizeof raw &&
 	    sodium_base642bin(raw, sizeof raw, b64, len, NULL, &n, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) == 0) {
+	                      sodium_base64_VARIANT_ORIGINAL) == 0) {
 		unsigned char *z1 = memchr(raw, 0, n);
 		unsigned char *z2 = z1 ? memchr(z1 + 1, 0, n - (size_t)(z1 + 1 - raw)) : NULL;
 		if (z2) {
 			size_t zlen = (size_t)(z1 - raw), ulen = (size_t)(z2 - z1 - 1);
 			ok = 1;
 			if (zlen && (zlen != ulen || memcmp(raw, z1 + 1, ulen)))
-				reply(st, "%s NO [AUTHORIZATIONFAILED] Cannot act as another user", tag);
+				reply(st, "%s NO [AUTHORIZATIONFAILED] Cannot act as another user",
+				      tag);
 			else
 				code = login_attempt(st, tag, (char *)z1 + 1, ulen, (char *)z2 + 1,
-						     n - (size_t)(z2 + 1 - raw));
+				                     n - (size_t)(z2 + 1 - raw));
 		}
 	}
 	if (!ok)
@@ -136,7 +139,7 @@ static int sasl_plain(struct accept_state *st, const char *tag, const char *b64,
 }
 
 static int do_authenticate(struct accept_state *st, struct imap_reader *rd, const char *tag,
-			   struct imap_cur *c)
+                           struct imap_cur *c)
 {
 	char *mech, *ir = NULL;
 	size_t mlen, irlen = 0;
@@ -230,6 +233,12 @@ int preauth_serve(const struct accept_cfg *cfg)
 	char err[512], caps[256];
 	st.cfg = cfg;
 	conn_init(&st.conn, 0, 1, cfg->timeout_ms);
+	/* However the client trickles, pre-auth ends: PREAUTH_TOTAL_TIMEOUTS idle periods at most.
+	 */
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	st.conn.deadline_ms = ts.tv_sec * 1000L + ts.tv_nsec / 1000000L +
+	                      (long)cfg->timeout_ms * PREAUTH_TOTAL_TIMEOUTS;
 	if (cfg->cert && *cfg->cert && cfg->key && *cfg->key) {
 		st.ctx = tls_context(cfg->cert, cfg->key, err, sizeof err);
 		if (!st.ctx)

@@ -23,7 +23,8 @@ static int p_fields(struct imap_cur *c, struct fetch_item *it)
 		if (it->nfields == FETCH_FIELDS_MAX || !imap_p_astring(c, &s, &n) || n == 0)
 			return 0;
 		for (size_t i = 0; i < n; i++) /* field-name: printable, no colon */
-			if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == ':')
+			if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f ||
+			    s[i] == ':')
 				return 0;
 		it->field[it->nfields].s = s;
 		it->field[it->nfields].n = n;
@@ -101,7 +102,7 @@ static const char *p_att(struct imap_cur *c, struct fetch_job *j)
 		it->kind = FK_BODY;
 		return p_section(c, it);
 	} else if (imap_p_word(c, "ENVELOPE") || imap_p_word(c, "BODYSTRUCTURE") ||
-		   imap_p_word(c, "BODY"))
+	           imap_p_word(c, "BODY"))
 		return "ENVELOPE, BODY and BODYSTRUCTURE are not available yet";
 	else
 		return "Unknown fetch item";
@@ -254,11 +255,19 @@ static int write_body(struct session *s, const struct fetch_item *it, const char
 	int ok;
 	dbuf_clear(&part);
 	switch (it->sec) {
-	case SEC_HEADER: ok = imap_w_crlf(&part, d, he, 0); break;
-	case SEC_TEXT: ok = imap_w_crlf(&part, d + he, n - he, he ? d[he - 1] : 0); break;
+	case SEC_HEADER:
+		ok = imap_w_crlf(&part, d, he, 0);
+		break;
+	case SEC_TEXT:
+		ok = imap_w_crlf(&part, d + he, n - he, he ? d[he - 1] : 0);
+		break;
 	case SEC_FIELDS:
-	case SEC_FIELDS_NOT: ok = filter_fields(&part, it, d, he); break;
-	default: ok = imap_w_crlf(&part, d, n, 0); break;
+	case SEC_FIELDS_NOT:
+		ok = filter_fields(&part, it, d, he);
+		break;
+	default:
+		ok = imap_w_crlf(&part, d, n, 0);
+		break;
 	}
 	if (!ok)
 		return 0;
@@ -311,9 +320,15 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i)
 			dbuf_puts(&s->out, " ");
 		sp = 1;
 		switch (it->kind) {
-		case FK_FLAGS: write_flags(s, m); break;
-		case FK_UID: dbuf_printf(&s->out, "UID %u", m->num); break;
-		case FK_SIZE: dbuf_printf(&s->out, "RFC822.SIZE %lld", (long long)m->crlf_size); break;
+		case FK_FLAGS:
+			write_flags(s, m);
+			break;
+		case FK_UID:
+			dbuf_printf(&s->out, "UID %u", m->num);
+			break;
+		case FK_SIZE:
+			dbuf_printf(&s->out, "RFC822.SIZE %lld", (long long)m->crlf_size);
+			break;
 		case FK_IDATE:
 			dbuf_puts(&s->out, "INTERNALDATE ");
 			imap_w_date(&s->out, m->mtime);
@@ -335,10 +350,12 @@ int fetch_step(struct session *s, struct fetch_job *j)
 	while (dbuf_live(&s->out) < SESSION_OUT_HIGH && !s->dead) {
 		if (j->range == j->set.n) {
 			if (j->missing)
-				session_reply(s, "%s NO Some messages were removed by another program",
-					      j->tag);
+				session_reply(s,
+				              "%s NO Some messages were removed by another program",
+				              j->tag);
 			else
-				session_reply(s, "%s OK %sFETCH completed", j->tag, j->uid ? "UID " : "");
+				session_reply(s, "%s OK %sFETCH completed", j->tag,
+				              j->uid ? "UID " : "");
 			return 1;
 		}
 		const struct seqset_range *r = &j->set.r[j->range];
@@ -347,7 +364,7 @@ int fetch_step(struct session *s, struct fetch_job *j)
 			j->started = 1;
 		}
 		size_t end = j->uid ? mh_folder_lower(f, r->hi == UINT32_MAX ? r->hi : r->hi + 1)
-				    : (size_t)r->hi;
+		                    : (size_t)r->hi;
 		if (j->uid && r->hi != UINT32_MAX && end < f->n && f->m[end].num <= r->hi)
 			end++;
 		if (j->pos >= end || j->pos >= f->n) {

@@ -45,8 +45,8 @@ static int match(const char *p, size_t pn, const char *name)
 		for (size_t j = 0; j <= nn; j++) {
 			if (pc == '*' || pc == '%') {
 				/* next[j] = row[j] or (next[j-1] and name[j-1] may be eaten) */
-				next[j] = row[j] ||
-					  (j > 0 && next[j - 1] && (pc == '*' || name[j - 1] != '/'));
+				next[j] = row[j] || (j > 0 && next[j - 1] &&
+				                     (pc == '*' || name[j - 1] != '/'));
 			} else if (j > 0) {
 				next[j] = row[j - 1] && name[j - 1] == pc;
 			}
@@ -75,7 +75,7 @@ static int list_one(void *vctx, const char *name, int has_children)
 	if (!match(x->pat, x->patlen, name))
 		return 1;
 	dbuf_printf(&x->s->out, "* %s (%s) \"/\" ", x->lsub ? "LSUB" : "LIST",
-		    has_children ? "\\HasChildren" : "\\HasNoChildren");
+	            has_children ? "\\HasChildren" : "\\HasNoChildren");
 	imap_w_string(&x->s->out, name, strlen(name));
 	dbuf_put(&x->s->out, "\r\n", 2);
 	return 1;
@@ -105,8 +105,7 @@ void cmd_list(struct session *s, const char *tag, struct imap_cur *c, int lsub)
 	memcpy(x.pat + rlen, pat, plen);
 	x.patlen = rlen + plen;
 	/* INBOX is case-insensitive. */
-	if (x.patlen >= 5 && !strncasecmp(x.pat, "INBOX", 5) &&
-	    (x.patlen == 5 || x.pat[5] == '/'))
+	if (x.patlen >= 5 && !strncasecmp(x.pat, "INBOX", 5) && (x.patlen == 5 || x.pat[5] == '/'))
 		memcpy(x.pat, "INBOX", 5);
 	mh_list(cfg.rootfd, list_one, &x);
 	session_reply(s, "%s OK %s completed", tag, cmd);
@@ -115,7 +114,7 @@ void cmd_list(struct session *s, const char *tag, struct imap_cur *c, int lsub)
 /* Open the folder a mailbox argument names.  Answers NO itself and
  * returns 0 when it cannot. */
 static int open_folder(struct session *s, const char *tag, char *name, size_t n,
-		       struct mh_folder *f)
+                       struct mh_folder *f)
 {
 	char path[MH_NAME_MAX_BYTES + 1];
 	if (!mh_name_to_path(name, n, path)) {
@@ -239,10 +238,10 @@ void write_flags(struct session *s, const struct mh_msg *m)
 		uint32_t bit;
 		const char *name;
 	} names[] = {{MH_SEEN, "\\Seen"},
-		     {MH_ANSWERED, "\\Answered"},
-		     {MH_FLAGGED, "\\Flagged"},
-		     {MH_DELETED, "\\Deleted"},
-		     {MH_DRAFT, "\\Draft"}};
+	             {MH_ANSWERED, "\\Answered"},
+	             {MH_FLAGGED, "\\Flagged"},
+	             {MH_DELETED, "\\Deleted"},
+	             {MH_DRAFT, "\\Draft"}};
 	int first = 1;
 	dbuf_puts(&s->out, "FLAGS (");
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)

@@ -61,7 +61,8 @@ int main(int argc, char **argv)
 {
 	log_init("asimap-user");
 	if (argc != 3)
-		log_fatal(EXIT_USAGE, "usage: asimap-user USER MAILROOT (started by asimap-accept)");
+		log_fatal(EXIT_USAGE,
+		          "usage: asimap-user USER MAILROOT (started by asimap-accept)");
 	if (getuid() == 0 || geteuid() == 0)
 		log_fatal(EXIT_USAGE, "refusing to run as root");
 	cfg.user = argv[1];
@@ -73,7 +74,7 @@ int main(int argc, char **argv)
 	cfg.rootfd = open(cfg.mailroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cfg.rootfd < 0)
 		log_fatal(EXIT_TEMP, "unable to open mail root %s: %s", cfg.mailroot,
-			  strerror(errno));
+		          strerror(errno));
 	fcntl(RENDEZVOUS_LISTEN_FD, F_SETFL, O_NONBLOCK);
 	fcntl(RENDEZVOUS_LISTEN_FD, F_SETFD, FD_CLOEXEC);
 	fcntl(RENDEZVOUS_LOCK_FD, F_SETFD, FD_CLOEXEC);

@@ -137,8 +137,7 @@ static void session_io(struct session *s, short rev)
 		if (n > 0) {
 			trace_event(s->id, s->remote, "SEND", dbuf_data(&s->out), (size_t)n);
 			dbuf_consume(&s->out, (size_t)n);
-		}
-		else if (n < 0 && errno != EAGAIN && errno != EINTR)
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR)
 			s->eof = s->dead = 1;
 	}
 }
@@ -236,7 +235,8 @@ int server_run(int lfd, int lock_fd)
 			pf[n++] = (struct pollfd){s->fd_in, session_events(s, 1), 0};
 			if (!same) {
 				owner[n] = s;
-				pf[n++] = (struct pollfd){s->fd_out, session_events(s, 0) & POLLOUT, 0};
+				pf[n++] =
+				    (struct pollfd){s->fd_out, session_events(s, 0) & POLLOUT, 0};
 				pf[n - 2].events &= (short)~POLLOUT;
 			}
 		}

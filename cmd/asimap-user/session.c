@@ -52,7 +52,7 @@ struct session *session_new(const struct handoff *h)
 	trace_event(s->id, s->remote, "CONNECT", "", 0);
 	session_reply(s, "%s OK [CAPABILITY " CAPABILITIES "] Logged in", h->field[HF_TAG]);
 	log_info("session start user=%s remote=%s tls=%s", cfg.user, s->remote,
-		 h->field[HF_TLS][0] ? h->field[HF_TLS] : "no");
+	         h->field[HF_TLS][0] ? h->field[HF_TLS] : "no");
 	return s;
 }
 
@@ -93,9 +93,9 @@ static void cmd_enable(struct session *s, const char *tag, struct imap_cur *c)
 	session_reply(s, "%s OK ENABLE completed", tag);
 }
 
-static const char *const not_yet[] = {"CREATE", "DELETE",  "RENAME", "SUBSCRIBE", "UNSUBSCRIBE",
-				      "APPEND", "EXPUNGE", "SEARCH", "STORE",	  "COPY",
-				      "MOVE",	"IDLE",	   "NAMESPACE", NULL};
+static const char *const not_yet[] = {"CREATE", "DELETE",  "RENAME",    "SUBSCRIBE", "UNSUBSCRIBE",
+                                      "APPEND", "EXPUNGE", "SEARCH",    "STORE",     "COPY",
+                                      "MOVE",   "IDLE",    "NAMESPACE", NULL};
 
 static void dispatch_selected(struct session *s, const char *tag, struct imap_cur *c, int uid)
 {
@@ -149,7 +149,7 @@ static void dispatch(struct session *s)
 	} else if (imap_p_word(&c, "STATUS") && imap_p_sp(&c)) {
 		cmd_status(s, tag, &c);
 	} else if (imap_p_word(&c, "LOGIN") || imap_p_word(&c, "AUTHENTICATE") ||
-		   imap_p_word(&c, "STARTTLS")) {
+	           imap_p_word(&c, "STARTTLS")) {
 		session_reply(s, "%s BAD Already logged in", tag);
 	} else {
 		int uid = imap_p_word(&c, "UID") && imap_p_sp(&c);
@@ -160,7 +160,7 @@ static void dispatch(struct session *s)
 		for (int i = 0; not_yet[i]; i++)
 			if (imap_p_word(&c, not_yet[i])) {
 				session_reply(s, "%s NO [CANNOT] %s is not available yet", tag,
-					      not_yet[i]);
+				              not_yet[i]);
 				return;
 			}
 		session_reply(s, "%s BAD Unknown command or no mailbox selected", tag);
@@ -190,7 +190,8 @@ void session_pump(struct session *s)
 		if (s->in_off == s->in_len)
 			break;
 		enum imap_rd_status st;
-		s->in_off += imap_reader_feed(&s->rd, s->in + s->in_off, s->in_len - s->in_off, &st);
+		s->in_off +=
+		    imap_reader_feed(&s->rd, s->in + s->in_off, s->in_len - s->in_off, &st);
 		switch (st) {
 		case IMAP_RD_MORE:
 			break;

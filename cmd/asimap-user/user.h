@@ -11,10 +11,10 @@
 #include "mh_folder.h"
 #include "seqset.h"
 
-#define SESSION_LINE_MAX 65536           /* bytes of one command line */
-#define SESSION_COMMAND_MAX (1 << 20)    /* bytes of one command, literals included */
-#define SESSION_OUT_HIGH (256 * 1024)    /* stop producing output above this */
-#define SESSION_AUTOLOGOUT_S (31 * 60)   /* idle time before autologout */
+#define SESSION_LINE_MAX 65536         /* bytes of one command line */
+#define SESSION_COMMAND_MAX (1 << 20)  /* bytes of one command, literals included */
+#define SESSION_OUT_HIGH (256 * 1024)  /* stop producing output above this */
+#define SESSION_AUTOLOGOUT_S (31 * 60) /* idle time before autologout */
 #define FETCH_ITEMS_MAX 32
 #define FETCH_FIELDS_MAX 64
 #define CAPABILITIES "IMAP4rev1 LITERAL+ ID ENABLE UNSELECT"

@@ -13,7 +13,7 @@ static int check_passed, check_failed;
 			check_passed++;                                                            \
 		} else {                                                                           \
 			check_failed++;                                                            \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);  \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
 		}                                                                                  \
 	} while (0)
 

@@ -100,7 +100,8 @@ static void test_tokens(void)
 	CHECK(!imap_p_number(&g, &v));
 	char words[] = "BODY.PEEK[HEADER] FLAGSX";
 	struct imap_cur w = {words, words + sizeof words - 1};
-	CHECK(!imap_p_word(&w, "BODY[") && imap_p_word(&w, "BODY.PEEK[") && imap_p_word(&w, "HEADER"));
+	CHECK(!imap_p_word(&w, "BODY[") && imap_p_word(&w, "BODY.PEEK[") &&
+	      imap_p_word(&w, "HEADER"));
 	CHECK(imap_p_char(&w, ']') && imap_p_sp(&w) && !imap_p_word(&w, "FLAGS"));
 	char tag[] = "a+b";
 	struct imap_cur t = {tag, tag + 3};
