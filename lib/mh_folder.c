@@ -28,7 +28,7 @@ int mh_name_to_path(const char *name, size_t len, char *out)
 			continue;
 		size_t n = i - start;
 		const char *comp = name + start;
-		if (n == 0 || comp[0] == '.' || all_digits(comp, n))
+		if (n == 0 || comp[0] == '.')
 			goto bad;
 		memcpy(out + start, comp, n);
 		if (start == 0 && n == 5 && !strncasecmp(comp, "INBOX", 5))
@@ -287,8 +287,8 @@ struct walk {
 
 static int is_folder(int dirfd, struct dirent *de)
 {
-	size_t n = strlen(de->d_name);
-	if (de->d_name[0] == '.' || all_digits(de->d_name, n))
+	/* A numbered file is a message; a numbered directory is a folder. */
+	if (de->d_name[0] == '.')
 		return 0;
 	if (de->d_type != DT_UNKNOWN)
 		return de->d_type == DT_DIR;

@@ -40,7 +40,7 @@ struct mh_folder {
 
 /* Map an IMAP mailbox name (name[0..len)) to a relative path: "INBOX"
  * (any case, and as the first component) becomes "inbox"; every
- * component must be non-empty, not start with ".", not be all digits.
+ * component must be non-empty and not start with ".".
  * Returns 1 and writes the NUL-terminated path into out (MH_NAME_MAX_BYTES
  * + 1), or 0 with errno EINVAL. */
 int mh_name_to_path(const char *name, size_t len, char *out);

@@ -17,6 +17,7 @@
 
 #define CONTROL_MAX 64
 #define CONTROL_TIMEOUT_S 15
+#define DEAD_LINGER_S 60
 #define POLL_MAX (2 + CONTROL_MAX + 2 * 1024)
 
 struct control {
@@ -135,6 +136,7 @@ static void session_io(struct session *s, short rev)
 	if ((rev & POLLOUT) && dbuf_live(&s->out)) {
 		ssize_t n = write(s->fd_out, dbuf_data(&s->out), dbuf_live(&s->out));
 		if (n > 0) {
+			s->last = time(NULL);
 			trace_event(s->id, s->remote, "SEND", dbuf_data(&s->out), (size_t)n);
 			dbuf_consume(&s->out, (size_t)n);
 		} else if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -151,7 +153,9 @@ static void reap_sessions(time_t now)
 			session_reply(s, "* BYE Autologout; idle for too long");
 			s->dead = 1;
 		}
-		if (s->dead && (s->eof || dbuf_live(&s->out) == 0)) {
+		/* A dead session goes once its last words are out, or when the
+		 * client has not read them for a while. */
+		if (s->dead && (s->eof || dbuf_live(&s->out) == 0 || now - s->last > DEAD_LINGER_S)) {
 			*pp = s->next;
 			session_free(s);
 			nsessions--;
