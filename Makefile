@@ -60,6 +60,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(PROGRAMS:%=$(BUILD)/%) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 service/asimapd $(DESTDIR)$(PREFIX)/bin/asimapd
+	install -d $(DESTDIR)$(PREFIX)/share/asimap
+	install -m 0644 VERSION $(DESTDIR)$(PREFIX)/share/asimap/VERSION
 
 format:
 	clang-format -i lib/*.[ch] cmd/*/*.[ch] t/unit/*.[ch] t/fuzz/*.c
