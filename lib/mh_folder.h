@@ -27,6 +27,7 @@ struct mh_msg {
 	uint64_t keywords; /* bits into mh_folder.kw */
 	int64_t mtime;     /* the internal date */
 	int64_t crlf_size; /* size on the wire, -1 until known */
+	uint64_t modseq;   /* when its flags last changed (the supervisor's counter) */
 };
 
 struct mh_folder {

@@ -153,12 +153,12 @@ struct fetch_job *fetch_parse(struct session *s, const char *tag, int uid, struc
 		err = "Unexpected text after fetch items";
 	if (!err && !uid) {
 		/* Message numbers past the end are a client error (RFC 3501 9). */
-		size_t n = s->folder.n;
+		size_t n = s->view.n;
 		uint32_t top = seqset_resolve(&j->set, (uint32_t)n);
 		if (top > n || (j->set.has_star && n == 0))
 			err = "Message sequence number out of range";
 	} else if (!err) {
-		seqset_resolve(&j->set, s->folder.n ? s->folder.m[s->folder.n - 1].num : 0);
+		seqset_resolve(&j->set, s->view.n ? s->view.uid[s->view.n - 1] : 0);
 	}
 	if (err) {
 		session_reply(s, "%s BAD %s", tag, err);
@@ -294,15 +294,18 @@ static int needs_data(const struct fetch_job *j, const struct mh_msg *m)
 	return 0;
 }
 
-/* The FETCH response for message index i.  Returns 0 when the message is
- * gone from disk (nothing written). */
+/* The FETCH response for message i of the view.  Returns 0 when the
+ * message is gone (nothing written). */
 static int fetch_one(struct session *s, struct fetch_job *j, size_t i)
 {
-	struct mh_msg *m = &s->folder.m[i];
+	long at = folder_find(s->sel, s->view.uid[i]);
+	if (at < 0)
+		return 0;
+	struct mh_msg *m = &s->sel->mh.m[at];
 	char *d = NULL;
 	size_t n = 0;
 	if (needs_data(j, m)) {
-		if (!mh_msg_read(&s->folder, i, &d, &n))
+		if (!mh_msg_read(&s->sel->mh, (size_t)at, &d, &n))
 			return 0;
 		m->crlf_size = (int64_t)imap_crlf_size(d, n, 0);
 	}
@@ -346,7 +349,7 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i)
 
 int fetch_step(struct session *s, struct fetch_job *j)
 {
-	struct mh_folder *f = &s->folder;
+	const struct view *v = &s->view;
 	while (dbuf_live(&s->out) < SESSION_OUT_HIGH && !s->dead) {
 		if (j->range == j->set.n) {
 			if (j->missing)
@@ -360,14 +363,12 @@ int fetch_step(struct session *s, struct fetch_job *j)
 		}
 		const struct seqset_range *r = &j->set.r[j->range];
 		if (!j->started) {
-			j->pos = j->uid ? mh_folder_lower(f, r->lo) : r->lo - 1;
+			j->pos = j->uid ? view_lower(v, r->lo) : r->lo - 1;
 			j->started = 1;
 		}
-		size_t end = j->uid ? mh_folder_lower(f, r->hi == UINT32_MAX ? r->hi : r->hi + 1)
-		                    : (size_t)r->hi;
-		if (j->uid && r->hi != UINT32_MAX && end < f->n && f->m[end].num <= r->hi)
-			end++;
-		if (j->pos >= end || j->pos >= f->n) {
+		int past = j->uid ? j->pos >= v->n || v->uid[j->pos] > r->hi
+		                  : j->pos >= (size_t)r->hi || j->pos >= v->n;
+		if (past) {
 			j->range++;
 			j->started = 0;
 			continue;

@@ -112,32 +112,41 @@ void cmd_list(struct session *s, const char *tag, struct imap_cur *c, int lsub)
 }
 
 /* Open the folder a mailbox argument names.  Answers NO itself and
- * returns 0 when it cannot. */
-static int open_folder(struct session *s, const char *tag, char *name, size_t n,
-                       struct mh_folder *f)
+ * returns NULL when it cannot. */
+static struct folder *open_folder(struct session *s, const char *tag, const char *name, size_t n)
 {
 	char path[MH_NAME_MAX_BYTES + 1];
 	if (!mh_name_to_path(name, n, path)) {
 		session_reply(s, "%s NO [CANNOT] Invalid mailbox name", tag);
-		return 0;
+		return NULL;
 	}
-	int fd = mh_open_dir(cfg.rootfd, path);
-	if (fd < 0) {
-		session_reply(s, "%s NO [NONEXISTENT] No such mailbox", tag);
-		return 0;
+	struct folder *f = folder_open(path, cfg.unseen);
+	if (!f) {
+		if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) {
+			session_reply(s, "%s NO [NONEXISTENT] No such mailbox", tag);
+		} else {
+			log_warn("unable to read folder %s: %s", path, strerror(errno));
+			session_reply(s, "%s NO [SERVERBUG] Unable to read the mailbox", tag);
+		}
+		return NULL;
 	}
-	if (!mh_folder_load(f, fd, cfg.unseen)) {
-		log_warn("unable to read folder %s: %s", path, strerror(errno));
-		session_reply(s, "%s NO [SERVERBUG] Unable to read the mailbox", tag);
-		return 0;
+	folder_check(f, cfg.unseen);
+	return f;
+}
+
+static void unselect(struct session *s)
+{
+	if (s->sel) {
+		folder_close(s->sel);
+		view_free(&s->view);
+		s->sel = NULL;
 	}
-	return 1;
+	s->state = ST_AUTH;
 }
 
 void cmd_close(struct session *s, const char *tag)
 {
-	mh_folder_free(&s->folder);
-	s->state = ST_AUTH;
+	unselect(s);
 	session_reply(s, "%s OK Mailbox closed", tag);
 }
 
@@ -150,86 +159,149 @@ void cmd_select(struct session *s, const char *tag, struct imap_cur *c, int read
 		session_reply(s, "%s BAD Expected a mailbox name", tag);
 		return;
 	}
-	if (s->state == ST_SELECTED) {
-		mh_folder_free(&s->folder);
-		s->state = ST_AUTH;
-	}
-	if (!open_folder(s, tag, name, n, &s->folder))
+	unselect(s);
+	struct folder *f = open_folder(s, tag, name, n);
+	if (!f)
 		return;
-	struct mh_folder *f = &s->folder;
+	if (!view_init(&s->view, f)) {
+		folder_close(f);
+		session_reply(s, "%s NO [SERVERBUG] Out of memory", tag);
+		return;
+	}
+	s->sel = f;
 	s->state = ST_SELECTED;
 	s->readonly = 1;
-	(void)readonly;
 	dbuf_puts(&s->out, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft");
-	for (size_t i = 0; i < f->nkw; i++)
-		dbuf_printf(&s->out, " %s", f->kw[i]);
+	for (size_t i = 0; i < f->mh.nkw; i++)
+		dbuf_printf(&s->out, " %s", f->mh.kw[i]);
 	dbuf_puts(&s->out, ")\r\n");
 	session_reply(s, "* OK [PERMANENTFLAGS ()] Flags cannot be changed yet");
-	session_reply(s, "* %zu EXISTS", f->n);
+	session_reply(s, "* %zu EXISTS", s->view.n);
 	session_reply(s, "* 0 RECENT");
-	for (size_t i = 0; i < f->n; i++)
-		if (!(f->m[i].flags & MH_SEEN)) {
+	for (size_t i = 0; i < f->mh.n; i++)
+		if (!(f->mh.m[i].flags & MH_SEEN)) {
 			session_reply(s, "* OK [UNSEEN %zu] First unseen", i + 1);
 			break;
 		}
-	session_reply(s, "* OK [UIDVALIDITY %u] UIDs valid", f->uidvalidity);
-	session_reply(s, "* OK [UIDNEXT %u] Predicted next UID", f->n ? f->m[f->n - 1].num + 1 : 1);
+	session_reply(s, "* OK [UIDVALIDITY %u] UIDs valid", f->mh.uidvalidity);
+	session_reply(s, "* OK [UIDNEXT %u] Predicted next UID",
+	              f->mh.n ? f->mh.m[f->mh.n - 1].num + 1 : 1);
 	session_reply(s, "%s OK [READ-ONLY] %s completed", tag, readonly ? "EXAMINE" : "SELECT");
+}
+
+static const char *const status_items[] = {"MESSAGES",    "RECENT", "UIDNEXT",
+                                           "UIDVALIDITY", "UNSEEN", NULL};
+
+static int status_item(char *item, size_t len)
+{
+	for (int k = 0; status_items[k]; k++) {
+		struct imap_cur w = {item, item + len};
+		if (imap_p_word(&w, status_items[k]) && imap_p_end(&w))
+			return k;
+	}
+	return -1;
 }
 
 void cmd_status(struct session *s, const char *tag, struct imap_cur *c)
 {
-	static struct mh_folder f;
 	char *name, *item;
 	size_t n, ilen;
-	struct imap_cur save;
+	int items[8], nitems = 0;
 	if (!imap_p_astring(c, &name, &n) || !imap_p_sp(c) || !imap_p_char(c, '(')) {
 		session_reply(s, "%s BAD Expected STATUS mailbox (items)", tag);
 		return;
 	}
-	save = *c;
-	/* Check the items before touching the folder. */
 	do {
-		if (!imap_p_atom(c, &item, &ilen)) {
+		int k = imap_p_atom(c, &item, &ilen) ? status_item(item, ilen) : -1;
+		if (k < 0 || nitems == 8) {
 			session_reply(s, "%s BAD Expected STATUS items", tag);
 			return;
 		}
+		items[nitems++] = k;
 	} while (imap_p_sp(c));
 	if (!imap_p_char(c, ')') || !imap_p_end(c)) {
 		session_reply(s, "%s BAD Expected STATUS mailbox (items)", tag);
 		return;
 	}
-	char saved = name[n];
-	name[n] = 0; /* the name is printed back below */
-	if (!open_folder(s, tag, name, n, &f))
+	struct folder *f = open_folder(s, tag, name, n);
+	if (!f)
 		return;
 	size_t unseen = 0;
-	for (size_t i = 0; i < f.n; i++)
-		unseen += !(f.m[i].flags & MH_SEEN);
+	for (size_t i = 0; i < f->mh.n; i++)
+		unseen += !(f->mh.m[i].flags & MH_SEEN);
 	dbuf_puts(&s->out, "* STATUS ");
 	imap_w_string(&s->out, name, n);
-	name[n] = saved;
 	dbuf_puts(&s->out, " (");
-	*c = save;
-	for (int first = 1; imap_p_atom(c, &item, &ilen); first = 0) {
-		struct imap_cur w = {item, item + ilen};
-		if (!first)
-			dbuf_puts(&s->out, " ");
-		if (imap_p_word(&w, "MESSAGES"))
-			dbuf_printf(&s->out, "MESSAGES %zu", f.n);
-		else if (imap_p_word(&w, "RECENT"))
-			dbuf_puts(&s->out, "RECENT 0");
-		else if (imap_p_word(&w, "UIDNEXT"))
-			dbuf_printf(&s->out, "UIDNEXT %u", f.n ? f.m[f.n - 1].num + 1 : 1);
-		else if (imap_p_word(&w, "UIDVALIDITY"))
-			dbuf_printf(&s->out, "UIDVALIDITY %u", f.uidvalidity);
-		else if (imap_p_word(&w, "UNSEEN"))
-			dbuf_printf(&s->out, "UNSEEN %zu", unseen);
-		imap_p_sp(c);
+	for (int k = 0; k < nitems; k++) {
+		const char *sp = k ? " " : "";
+		switch (items[k]) {
+		case 0:
+			dbuf_printf(&s->out, "%sMESSAGES %zu", sp, f->mh.n);
+			break;
+		case 1:
+			dbuf_printf(&s->out, "%sRECENT 0", sp);
+			break;
+		case 2:
+			dbuf_printf(&s->out, "%sUIDNEXT %u", sp,
+			            f->mh.n ? f->mh.m[f->mh.n - 1].num + 1 : 1);
+			break;
+		case 3:
+			dbuf_printf(&s->out, "%sUIDVALIDITY %u", sp, f->mh.uidvalidity);
+			break;
+		default:
+			dbuf_printf(&s->out, "%sUNSEEN %zu", sp, unseen);
+			break;
+		}
 	}
 	dbuf_puts(&s->out, ")\r\n");
-	mh_folder_free(&f);
+	folder_close(f);
 	session_reply(s, "%s OK STATUS completed", tag);
+}
+
+void session_sync(struct session *s, int allow_expunge)
+{
+	struct folder *f = s->sel;
+	struct view *v = &s->view;
+	folder_check(f, cfg.unseen);
+	if (allow_expunge && v->removals != f->removals) {
+		/* Highest first, so each number is still right when it arrives. */
+		size_t w = v->n;
+		for (size_t i = v->n; i-- > 0;)
+			if (folder_find(f, v->uid[i]) < 0) {
+				session_reply(s, "* %zu EXPUNGE", i + 1);
+				memmove(v->uid + i, v->uid + i + 1, (w - i - 1) * sizeof *v->uid);
+				w--;
+			}
+		v->n = w;
+		v->removals = f->removals;
+	}
+	uint32_t last = v->n ? v->uid[v->n - 1] : 0;
+	size_t from = mh_folder_lower(&f->mh, last + 1), added = f->mh.n - from;
+	if (added) {
+		if (v->n + added > v->cap) {
+			uint32_t *u = realloc(v->uid, (v->n + added) * sizeof *u);
+			if (!u) {
+				s->dead = 1;
+				return;
+			}
+			v->uid = u;
+			v->cap = v->n + added;
+		}
+		for (size_t i = from; i < f->mh.n; i++)
+			v->uid[v->n++] = f->mh.m[i].num;
+		session_reply(s, "* %zu EXISTS", v->n);
+	}
+	if (v->modseq != f->modseq) {
+		for (size_t i = 0; i < v->n; i++) {
+			long k = folder_find(f, v->uid[i]);
+			if (k >= 0 && f->mh.m[k].modseq > v->modseq && v->uid[i] <= last) {
+				dbuf_printf(&s->out, "* %zu FETCH (", i + 1);
+				write_flags(s, &f->mh.m[k]);
+				dbuf_puts(&s->out, ")\r\n");
+			}
+		}
+		v->modseq = f->modseq;
+	}
 }
 
 void write_flags(struct session *s, const struct mh_msg *m)
@@ -249,9 +321,9 @@ void write_flags(struct session *s, const struct mh_msg *m)
 			dbuf_printf(&s->out, "%s%s", first ? "" : " ", names[i].name);
 			first = 0;
 		}
-	for (size_t i = 0; i < s->folder.nkw; i++)
+	for (size_t i = 0; i < s->sel->mh.nkw; i++)
 		if (m->keywords & ((uint64_t)1 << i)) {
-			dbuf_printf(&s->out, "%s%s", first ? "" : " ", s->folder.kw[i]);
+			dbuf_printf(&s->out, "%s%s", first ? "" : " ", s->sel->mh.kw[i]);
 			first = 0;
 		}
 	dbuf_puts(&s->out, ")");

@@ -18,7 +18,7 @@
 #define CONTROL_MAX 64
 #define CONTROL_TIMEOUT_S 15
 #define DEAD_LINGER_S 60
-#define POLL_MAX (2 + CONTROL_MAX + 2 * 1024)
+#define POLL_MAX (3 + CONTROL_MAX + 2 * 1024)
 
 struct control {
 	int fd;
@@ -155,7 +155,8 @@ static void reap_sessions(time_t now)
 		}
 		/* A dead session goes once its last words are out, or when the
 		 * client has not read them for a while. */
-		if (s->dead && (s->eof || dbuf_live(&s->out) == 0 || now - s->last > DEAD_LINGER_S)) {
+		if (s->dead &&
+		    (s->eof || dbuf_live(&s->out) == 0 || now - s->last > DEAD_LINGER_S)) {
 			*pp = s->next;
 			session_free(s);
 			nsessions--;
@@ -224,12 +225,14 @@ int server_run(int lfd, int lock_fd)
 	static struct pollfd pf[POLL_MAX];
 	static struct session *owner[POLL_MAX];
 	time_t idle_since = time(NULL);
+	int ino_fd = folder_init();
 	if (!setup_signals())
 		log_fatal(EXIT_TEMP, "unable to set up signals: %s", strerror(errno));
 	for (;;) {
 		size_t n = 0;
 		pf[n++] = (struct pollfd){sigpipe[0], POLLIN, 0};
 		pf[n++] = (struct pollfd){lfd, POLLIN, 0};
+		pf[n++] = (struct pollfd){ino_fd, POLLIN, 0}; /* ignored when -1 */
 		for (size_t i = 0; i < nctl; i++)
 			pf[n++] = (struct pollfd){ctl[i].fd, POLLIN, 0};
 		size_t first_session = n;
@@ -257,8 +260,10 @@ int server_run(int lfd, int lock_fd)
 			return 0;
 		}
 		/* Hand-offs polled this round first: accepting adds entries. */
-		for (size_t i = first_session - 2; i-- > 0;) {
-			if (pf[2 + i].revents)
+		if (pf[2].revents & POLLIN)
+			folder_inotify();
+		for (size_t i = first_session - 3; i-- > 0;) {
+			if (pf[3 + i].revents)
 				control_read(i);
 			else if (now - ctl[i].start > CONTROL_TIMEOUT_S)
 				control_drop(i);

@@ -39,7 +39,6 @@ struct session *session_new(const struct handoff *h)
 	}
 	s->fd_in = h->fd_in;
 	s->fd_out = h->fd_out;
-	s->folder.dirfd = -1;
 	snprintf(s->remote, sizeof s->remote, "%s", h->field[HF_REMOTE_IP]);
 	fcntl(s->fd_in, F_SETFL, fcntl(s->fd_in, F_GETFL) | O_NONBLOCK);
 	fcntl(s->fd_out, F_SETFL, fcntl(s->fd_out, F_GETFL) | O_NONBLOCK);
@@ -61,8 +60,10 @@ void session_free(struct session *s)
 	trace_event(s->id, s->remote, "CLOSE", "", 0);
 	if (s->job)
 		fetch_free(s->job);
-	if (s->folder.dirfd >= 0)
-		mh_folder_free(&s->folder);
+	if (s->sel) {
+		folder_close(s->sel);
+		view_free(&s->view);
+	}
 	close(s->fd_in);
 	if (s->fd_out != s->fd_in)
 		close(s->fd_out);
@@ -127,6 +128,8 @@ static void dispatch(struct session *s)
 	if (imap_p_word(&c, "CAPABILITY") && imap_p_end(&c)) {
 		cmd_capability(s, tag);
 	} else if (imap_p_word(&c, "NOOP") && imap_p_end(&c)) {
+		if (s->state == ST_SELECTED)
+			session_sync(s, 1);
 		session_reply(s, "%s OK NOOP completed", tag);
 	} else if (imap_p_word(&c, "LOGOUT") && imap_p_end(&c)) {
 		session_reply(s, "* BYE Logging out");
@@ -154,6 +157,11 @@ static void dispatch(struct session *s)
 	} else {
 		int uid = imap_p_word(&c, "UID") && imap_p_sp(&c);
 		if (s->state == ST_SELECTED) {
+			/* No EXPUNGE while answering FETCH, STORE or SEARCH (RFC 3501 7.4.1). */
+			struct imap_cur peek = c;
+			session_sync(s, uid || !(imap_p_word(&peek, "FETCH") ||
+			                         imap_p_word(&peek, "STORE") ||
+			                         imap_p_word(&peek, "SEARCH")));
 			dispatch_selected(s, tag, &c, uid);
 			return;
 		}

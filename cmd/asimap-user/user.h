@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "dbuf.h"
+#include "folder.h"
 #include "handoff.h"
 #include "imap_parse.h"
 #include "mh_folder.h"
@@ -64,8 +65,8 @@ struct session {
 	char *cmd;
 	struct dbuf out;
 	enum session_state state;
-	struct mh_folder folder;
-	char folder_name[MH_NAME_MAX_BYTES + 1];
+	struct folder *sel; /* the selected folder, shared */
+	struct view view;   /* what this session was told of it */
 	int readonly;
 	struct fetch_job *job;
 	time_t last;
@@ -99,5 +100,8 @@ void cmd_select(struct session *s, const char *tag, struct imap_cur *c, int read
 void cmd_status(struct session *s, const char *tag, struct imap_cur *c);
 void cmd_close(struct session *s, const char *tag);
 void write_flags(struct session *s, const struct mh_msg *m);
+/* Tell the session what changed in its folder: EXPUNGE (only when
+ * allow_expunge), EXISTS, and FETCH FLAGS. */
+void session_sync(struct session *s, int allow_expunge);
 
 #endif

@@ -5,13 +5,13 @@ usage: imapc.py [--tls|--starttls] [--timeout S] PORT < script
 
 The script holds lines to send.  A line "!wait TAG" waits until the tagged
 response TAG arrives; "!sleep S" sleeps; "!raw HEX" sends bytes as they are;
-"!read" waits until the server closes.  Other lines are sent with CRLF, all
+"!read" waits until the server closes; "!sh CMD" runs a shell command.  Other lines are sent with CRLF, all
 in one write when they come one after another (pipelining).  Everything the
 server sent is printed on stdout as it came (CRLF kept as LF for grep);
 the exit status is 0 when the server's responses were read to the end of
 the script, 2 on a timeout.
 """
-import socket, ssl, sys, time
+import socket, ssl, subprocess, sys, time
 
 def main():
     args = sys.argv[1:]
@@ -73,6 +73,9 @@ def main():
             time.sleep(float(line.split()[1]))
         elif line.startswith("!raw "):
             pending.append(bytes.fromhex(line[5:]))
+        elif line.startswith("!sh "):
+            flush()
+            subprocess.run(line[4:], shell=True, check=True)
         elif line == "!read":
             flush()
             recv_until(lambda: False)

@@ -1,0 +1,241 @@
+#include "folder.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "user.h"
+
+#define WATCH_EVENTS                                                                               \
+	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB |        \
+	 IN_DELETE_SELF | IN_MOVE_SELF)
+
+static struct folder *folders;
+static int ino_fd = -1;
+
+int folder_init(void)
+{
+	ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ino_fd < 0)
+		log_warn("unable to use inotify (%s): polling folders instead", strerror(errno));
+	return ino_fd;
+}
+
+void folder_inotify(void)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+	while ((n = read(ino_fd, buf, sizeof buf)) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)(void *)p;
+			for (struct folder *f = folders; f; f = f->next)
+				if (f->wd == ev->wd || (ev->mask & IN_Q_OVERFLOW))
+					f->dirty = 1;
+			p += sizeof *ev + ev->len;
+		}
+	}
+}
+
+static void stamp(struct folder *f)
+{
+	struct stat sb;
+	if (fstat(f->mh.dirfd, &sb) == 0)
+		f->dir_mtime = sb.st_mtim;
+	if (fstatat(f->mh.dirfd, ".mh_sequences", &sb, 0) == 0) {
+		f->seq_mtime = sb.st_mtim;
+		f->seq_ino = sb.st_ino;
+	} else {
+		memset(&f->seq_mtime, 0, sizeof f->seq_mtime);
+		f->seq_ino = 0;
+	}
+}
+
+static int stamp_changed(struct folder *f)
+{
+	struct timespec d = f->dir_mtime, s = f->seq_mtime;
+	ino_t i = f->seq_ino;
+	stamp(f);
+	return d.tv_sec != f->dir_mtime.tv_sec || d.tv_nsec != f->dir_mtime.tv_nsec ||
+	       s.tv_sec != f->seq_mtime.tv_sec || s.tv_nsec != f->seq_mtime.tv_nsec ||
+	       i != f->seq_ino;
+}
+
+static void watch(struct folder *f)
+{
+	char proc[64];
+	f->wd = -1;
+	if (ino_fd < 0)
+		return;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->mh.dirfd);
+	f->wd = inotify_add_watch(ino_fd, proc, WATCH_EVENTS);
+	if (f->wd < 0)
+		log_warn("unable to watch folder %s: %s", f->path, strerror(errno));
+}
+
+struct folder *folder_open(const char *path, const char *unseen)
+{
+	for (struct folder *f = folders; f; f = f->next)
+		if (!strcmp(f->path, path)) {
+			f->refs++;
+			return f;
+		}
+	struct folder *f = calloc(1, sizeof *f);
+	if (!f)
+		return NULL;
+	snprintf(f->path, sizeof f->path, "%s", path);
+	int fd = mh_open_dir(cfg.rootfd, path);
+	if (fd < 0 || !mh_folder_load(&f->mh, fd, unseen)) {
+		int e = errno;
+		if (fd >= 0 && f->mh.dirfd != fd)
+			close(fd);
+		free(f);
+		errno = e;
+		return NULL;
+	}
+	watch(f); /* before the stamp: a change between the two is seen */
+	stamp(f);
+	f->refs = 1;
+	f->next = folders;
+	folders = f;
+	return f;
+}
+
+void folder_close(struct folder *f)
+{
+	if (--f->refs > 0)
+		return;
+	for (struct folder **pp = &folders; *pp; pp = &(*pp)->next)
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	if (f->wd >= 0)
+		inotify_rm_watch(ino_fd, f->wd);
+	mh_folder_free(&f->mh);
+	free(f);
+}
+
+long folder_find(const struct folder *f, uint32_t uid)
+{
+	return mh_folder_find(&f->mh, uid);
+}
+
+/* Give nf's keywords the bit positions of f's table (which only grows). */
+static void remap_keywords(struct folder *f, struct mh_folder *nf)
+{
+	int map[MH_KEYWORDS_MAX];
+	for (size_t k = 0; k < nf->nkw; k++) {
+		map[k] = -1;
+		for (size_t o = 0; o < f->mh.nkw; o++)
+			if (!strcmp(f->mh.kw[o], nf->kw[k]))
+				map[k] = (int)o;
+		if (map[k] < 0 && f->mh.nkw < MH_KEYWORDS_MAX) {
+			map[k] = (int)f->mh.nkw;
+			f->mh.kw[f->mh.nkw++] = nf->kw[k];
+			nf->kw[k] = NULL;
+		}
+	}
+	for (size_t i = 0; i < nf->n; i++) {
+		uint64_t old = nf->m[i].keywords, bits = 0;
+		for (size_t k = 0; k < nf->nkw; k++)
+			if ((old >> k & 1) && map[k] >= 0)
+				bits |= (uint64_t)1 << map[k];
+		nf->m[i].keywords = bits;
+	}
+}
+
+/* Carry what is known from the old messages to the new list, counting a
+ * change of flags as a new modseq. */
+static void carry(struct folder *f, struct mh_folder *nf)
+{
+	size_t j = 0, kept = 0;
+	for (size_t i = 0; i < nf->n; i++) {
+		struct mh_msg *m = &nf->m[i];
+		while (j < f->mh.n && f->mh.m[j].num < m->num)
+			j++;
+		const struct mh_msg *o =
+		    j < f->mh.n && f->mh.m[j].num == m->num ? &f->mh.m[j] : NULL;
+		if (!o) {
+			m->modseq = ++f->modseq;
+			continue;
+		}
+		kept++;
+		m->modseq = o->modseq;
+		if (o->mtime == m->mtime)
+			m->crlf_size = o->crlf_size;
+		if (o->flags != m->flags || o->keywords != m->keywords)
+			m->modseq = ++f->modseq;
+	}
+	if (kept < f->mh.n)
+		f->removals++;
+}
+
+int folder_check(struct folder *f, const char *unseen)
+{
+	if (f->wd >= 0) {
+		if (!f->dirty)
+			return 1;
+		f->dirty = 0;
+	} else if (!stamp_changed(f)) {
+		return 1;
+	}
+	struct mh_folder nf;
+	int fd = fcntl(f->mh.dirfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0 || !mh_folder_load(&nf, fd, unseen)) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		log_warn("unable to reread folder %s: %s", f->path, strerror(e));
+		errno = e;
+		return 0;
+	}
+	remap_keywords(f, &nf);
+	carry(f, &nf);
+	free(f->mh.m);
+	f->mh.m = nf.m;
+	f->mh.n = nf.n;
+	nf.m = NULL;
+	nf.n = 0;
+	mh_folder_free(&nf); /* its fd and the keywords f did not take */
+	return 1;
+}
+
+int view_init(struct view *v, const struct folder *f)
+{
+	memset(v, 0, sizeof *v);
+	v->cap = f->mh.n ? f->mh.n : 1;
+	v->uid = malloc(v->cap * sizeof *v->uid);
+	if (!v->uid)
+		return 0;
+	for (size_t i = 0; i < f->mh.n; i++)
+		v->uid[i] = f->mh.m[i].num;
+	v->n = f->mh.n;
+	v->modseq = f->modseq;
+	v->removals = f->removals;
+	return 1;
+}
+
+void view_free(struct view *v)
+{
+	free(v->uid);
+	memset(v, 0, sizeof *v);
+}
+
+size_t view_lower(const struct view *v, uint32_t uid)
+{
+	size_t lo = 0, hi = v->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->uid[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}

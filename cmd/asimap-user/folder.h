@@ -1,0 +1,59 @@
+/* folder: the supervisor's shared state of one MH folder, and each
+ * session's view of it.
+ *
+ * One struct folder exists per folder that some session has selected;
+ * sessions share it.  Changes on disk (nmh, a delivery agent, another
+ * session) are noticed through inotify, or by polling the directory and
+ * .mh_sequences when inotify is not available, and become the folder's
+ * new truth.  A session learns of them through its view: the UIDs it has
+ * been told about and the change counter it has seen.  session_sync turns
+ * the difference into EXPUNGE, EXISTS and FETCH FLAGS responses at the
+ * moments RFC 3501 allows them. */
+#ifndef ASIMAP_FOLDER_H
+#define ASIMAP_FOLDER_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "mh_folder.h"
+
+struct folder {
+	struct folder *next;
+	char path[MH_NAME_MAX_BYTES + 1];     /* relative to the mail root ("inbox") */
+	struct mh_folder mh;                  /* messages by number; for now UID = number */
+	int refs;                             /* sessions that have it selected */
+	int wd;                               /* inotify watch, or -1 */
+	int dirty;                            /* something changed on disk */
+	uint64_t modseq;                      /* highest flag-change counter */
+	uint64_t removals;                    /* counts reloads that removed messages */
+	struct timespec dir_mtime, seq_mtime; /* for polling without inotify */
+	ino_t seq_ino;
+};
+
+struct view {
+	uint32_t *uid; /* what the session was told, ascending */
+	size_t n, cap;
+	uint64_t modseq, removals;
+};
+
+/* Set up change notification; returns the inotify fd to poll, or -1. */
+int folder_init(void);
+/* Handle readable inotify events: mark folders dirty. */
+void folder_inotify(void);
+/* The folder at relative path, loaded or shared; NULL with errno. */
+struct folder *folder_open(const char *path, const char *unseen);
+/* Drop one reference; the last one frees the folder. */
+void folder_close(struct folder *f);
+/* Reload from disk if something changed.  Returns 1, or 0 (errno) when the
+ * folder cannot be read any more (it keeps its last state). */
+int folder_check(struct folder *f, const char *unseen);
+/* Index in f->mh of uid, or -1 when it is gone. */
+long folder_find(const struct folder *f, uint32_t uid);
+
+/* Views. */
+int view_init(struct view *v, const struct folder *f);
+void view_free(struct view *v);
+/* Index in the view of the first UID >= uid. */
+size_t view_lower(const struct view *v, uint32_t uid);
+
+#endif
