@@ -116,15 +116,22 @@ static int make_listener(const char *path, const struct rendezvous_spawn *sp)
 	return fd;
 }
 
-int rendezvous_drop(uid_t uid, gid_t gid)
+int rendezvous_drop(uid_t uid, gid_t gid, const char *owner)
 {
-	if (uid == 0) {
+	if (uid == 0 || gid == 0) {
 		errno = EPERM;
 		return 0;
 	}
-	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+	if ((owner ? initgroups(owner, gid) : setgroups(1, &gid)) < 0 || setgid(gid) < 0 ||
+	    setuid(uid) < 0)
 		return 0;
-	if (setuid(0) == 0 || getuid() != uid || geteuid() != uid || getegid() != gid) {
+	gid_t groups[256];
+	int n = getgroups(256, groups);
+	for (int i = 0; i < n; i++)
+		if (groups[i] == 0)
+			n = -1;
+	if (n < 0 || setuid(0) == 0 || getuid() != uid || geteuid() != uid || getegid() != gid ||
+	    getgid() != gid) {
 		errno = EPERM;
 		return 0;
 	}
@@ -153,7 +160,7 @@ static void exec_supervisor(const struct rendezvous_spawn *sp, const char *lockp
 	    !move_fd(a, RENDEZVOUS_LISTEN_FD) || !move_fd(b, RENDEZVOUS_LOCK_FD) ||
 	    !move_fd(c, RENDEZVOUS_READY_FD))
 		_exit(111);
-	if (sp->drop && !rendezvous_drop(sp->uid, sp->gid))
+	if (sp->drop && !rendezvous_drop(sp->uid, sp->gid, sp->owner))
 		_exit(111);
 	/* The supervisor never learns where the secrets are. */
 	static const char *const drop_env[] = {
@@ -262,6 +269,12 @@ int rendezvous_connect(const char *rundir, const struct rendezvous_spawn *sp, in
 	int lk = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lk < 0)
 		return -1;
+	if (sp->drop && fchown(lk, sp->uid, sp->gid) < 0) {
+		int e = errno;
+		close(lk);
+		errno = e;
+		return -1;
+	}
 	if (!lock_wait(lk, deadline)) {
 		int e = errno;
 		close(lk);

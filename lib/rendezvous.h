@@ -27,6 +27,7 @@ struct rendezvous_spawn {
 	int drop;             /* become uid/gid before exec (front end runs as root) */
 	uid_t uid;
 	gid_t gid;
+	const char *owner; /* account name of uid for its groups, or NULL: gid only */
 };
 
 /* Write the file-name stem for user into out.  Always succeeds. */
@@ -37,8 +38,9 @@ void rendezvous_name(const char *user, char out[RENDEZVOUS_NAME_MAX]);
  * supervisor's readiness.  Returns a connected, close-on-exec socket, or
  * -1 with errno set. */
 int rendezvous_connect(const char *rundir, const struct rendezvous_spawn *sp, int timeout_ms);
-/* Drop to uid/gid (setgroups, setgid, setuid, then verify that root cannot
- * be regained).  Returns 1, or 0 with errno set. */
-int rendezvous_drop(uid_t uid, gid_t gid);
+/* Drop to uid/gid and owner's supplementary groups (just gid when owner
+ * is NULL): setgroups, setgid, setuid, then verify that neither root's uid
+ * nor its group can be had.  Returns 1, or 0 with errno set. */
+int rendezvous_drop(uid_t uid, gid_t gid, const char *owner);
 
 #endif

@@ -165,6 +165,28 @@ int conn_write(struct conn *c, const void *buf, size_t n)
 	return 1;
 }
 
+void conn_linger(struct conn *c, int linger_ms)
+{
+	if (c->ssl)
+		SSL_shutdown(c->ssl);
+	if (c->wfd >= 0)
+		shutdown(c->wfd, SHUT_WR);
+	static char sink[16384];
+	long end = now_ms() + linger_ms;
+	size_t total = 0;
+	while (total < CONN_LINGER_MAX_BYTES) {
+		long left = end - now_ms();
+		struct pollfd p = {c->rfd, POLLIN, 0};
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return;
+		ssize_t n = read(c->rfd, sink, sizeof sink);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return;
+		if (n > 0)
+			total += (size_t)n;
+	}
+}
+
 void conn_tls_desc(const struct conn *c, char *out, size_t outlen)
 {
 	if (!c->ssl) {
@@ -272,6 +294,6 @@ void tls_pump(struct conn *c, int sp, int idle_ms)
 		if (r < 0 && errno != EINTR)
 			break;
 	}
-	SSL_shutdown(c->ssl);
 	shutdown(sp, SHUT_RDWR);
+	conn_linger(c, 2000);
 }

@@ -31,6 +31,12 @@ ssize_t conn_read(struct conn *c, void *buf, size_t n);
 int conn_write(struct conn *c, const void *buf, size_t n);
 /* "TLSv1.3 TLS_AES_256_GCM_SHA384" for the hand-off, "" when plaintext. */
 void conn_tls_desc(const struct conn *c, char *out, size_t outlen);
+/* Close the client side gently: TLS close_notify, shut down writing, then
+ * read and discard what the client still sends, until it closes or for
+ * linger_ms (and at most CONN_LINGER_MAX_BYTES), so that the kernel does
+ * not answer unread input with a reset that destroys our last words. */
+#define CONN_LINGER_MAX_BYTES (64 << 20)
+void conn_linger(struct conn *c, int linger_ms);
 /* Relay between c (TLS) and the plaintext socket sp until either side
  * closes, the peer is idle for idle_ms, or an error.  Returns when done. */
 void tls_pump(struct conn *c, int sp, int idle_ms);

@@ -11,6 +11,7 @@
 #define PREAUTH_COMMANDS_MAX 50   /* commands before login */
 #define PREAUTH_TIMEOUT_MS 60000  /* idle time allowed before login */
 #define PREAUTH_TOTAL_TIMEOUTS 3  /* the whole of pre-auth, in idle periods */
+#define PREAUTH_LINGER_MS 2000    /* reading what a refused client still sends */
 #define HANDOFF_TAG_COPY 256      /* longest tag we keep */
 
 struct accept_cfg {
@@ -29,6 +30,7 @@ struct accept_state {
 	/* bytes read from the client but not yet parsed */
 	char in[PREAUTH_COMMAND_MAX];
 	size_t in_off, in_len;
+	int handed_over; /* the supervisor owns the connection now */
 };
 
 /* Serve one connection to the end.  Returns the exit code. */

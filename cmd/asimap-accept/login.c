@@ -2,6 +2,7 @@
  * hand-off to the user's supervisor. */
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,6 +22,7 @@
 
 #define HANDOFF_ACK_TIMEOUT_MS 15000
 #define SUPERVISOR_START_TIMEOUT_MS 15000
+#define THROTTLE_WAIT_MS 30000
 #define TLS_RELAY_IDLE_MS (35 * 60 * 1000)
 
 static void pause_ms(int ms)
@@ -91,6 +93,7 @@ static int hand_over(struct accept_state *st, int sock, const char *tag, const c
 	if (!ok || !wait_ack(sock))
 		goto fail;
 	close(sock);
+	st->handed_over = 1;
 	log_info("login user=%s remote=%s tls=%s", user, cfg->remote_ip,
 	         st->conn.ssl ? "yes" : "no");
 	st->conn.deadline_ms = 0;
@@ -108,7 +111,7 @@ fail:
 static int open_account(struct accept_state *st, const char *tag, struct pwfile_entry *e)
 {
 	struct stat sb;
-	struct rendezvous_spawn sp = {st->cfg->user_bin, e->user, e->maildir, 0, 0, 0};
+	struct rendezvous_spawn sp = {st->cfg->user_bin, e->user, e->maildir, 0, 0, 0, NULL};
 	if (stat(e->maildir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
 		log_warn("mail root %s of user %s is missing", e->maildir, e->user);
 		reply(st, "%s NO [UNAVAILABLE] The mail root of this account is missing", tag);
@@ -121,9 +124,18 @@ static int open_account(struct accept_state *st, const char *tag, struct pwfile_
 			reply(st, "%s NO [UNAVAILABLE] This account cannot be served", tag);
 			return -1;
 		}
+		/* The owner's own group and groups, never the directory's. */
+		struct passwd *pw = getpwuid(sb.st_uid);
 		sp.drop = 1;
 		sp.uid = sb.st_uid;
-		sp.gid = sb.st_gid;
+		sp.gid = pw ? pw->pw_gid : sb.st_gid;
+		sp.owner = pw ? pw->pw_name : NULL;
+		if (sp.gid == 0) {
+			log_warn("refusing mail root %s of user %s: its owner's group is root",
+			         e->maildir, e->user);
+			reply(st, "%s NO [UNAVAILABLE] This account cannot be served", tag);
+			return -1;
+		}
 	}
 	int sock = rendezvous_connect(st->cfg->rundir, &sp, SUPERVISOR_START_TIMEOUT_MS);
 	if (sock < 0) {
@@ -146,8 +158,15 @@ int login_attempt(struct accept_state *st, const char *tag, const char *user, si
 	snprintf(akey, sizeof akey, "a:%s", cfg->remote_ip);
 	if (memchr(user, 0, ulen))
 		ukey[2] = 0; /* the name cannot be an account: count it with the address only */
-	if (throttle_blocked(dir, ukey, cfg->fails_user, cfg->fail_window_s) ||
-	    throttle_blocked(dir, akey, cfg->fails_addr, cfg->fail_window_s)) {
+	/* Checks for one user run one at a time, holding the user's counter,
+	 * so parallel guesses cannot all pass the limit; the address is
+	 * counted in advance and refunded on success. */
+	struct throttle ut;
+	if (!throttle_hold(&ut, dir, ukey, THROTTLE_WAIT_MS))
+		log_warn("unable to keep failed-login count for %s: %s", ukey + 2, strerror(errno));
+	if (throttle_over(&ut, cfg->fails_user, cfg->fail_window_s) ||
+	    !throttle_take(dir, akey, cfg->fails_addr, cfg->fail_window_s)) {
+		throttle_release(&ut);
 		log_warn("refused login user=%s remote=%s: too many failures", ukey + 2,
 		         cfg->remote_ip);
 		reply(st, "%s NO [UNAVAILABLE] Too many failed logins; try again later", tag);
@@ -155,16 +174,18 @@ int login_attempt(struct accept_state *st, const char *tag, const char *user, si
 	}
 	int ok = check_password(cfg, user, ulen, pw, pwlen, &e);
 	if (!ok) {
-		if (!throttle_fail(dir, ukey, cfg->fail_window_s) ||
-		    !throttle_fail(dir, akey, cfg->fail_window_s))
+		if (ut.fd >= 0 && !throttle_fail(&ut, cfg->fail_window_s))
 			log_warn("unable to record a failed login in %s: %s", dir, strerror(errno));
+		throttle_release(&ut);
 		log_info("failed login user=%s remote=%s", ukey + 2, cfg->remote_ip);
 		pause_ms(cfg->fail_delay_ms);
 		reply(st, "%s NO [AUTHENTICATIONFAILED] Authentication failed", tag);
 		pwfile_entry_wipe(&e);
 		return -1;
 	}
-	throttle_clear(dir, ukey);
+	throttle_reset(&ut);
+	throttle_release(&ut);
+	throttle_refund(dir, akey);
 	sodium_memzero(e.hash, sizeof e.hash); /* user and maildir are still needed */
 	ok = open_account(st, tag, &e);
 	pwfile_entry_wipe(&e);

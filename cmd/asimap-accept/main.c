@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "accept.h"
 #include "log.h"
@@ -113,5 +116,8 @@ int main(int argc, char **argv)
 	cfg.local_port = env_or("TCPLOCALPORT", "");
 	cfg.loopback = is_loopback(cfg.remote_ip);
 	signal(SIGPIPE, SIG_IGN);
+	/* Replies go out as written, not held back by Nagle (fd 1 may not be TCP). */
+	int one = 1;
+	setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	return preauth_serve(&cfg);
 }

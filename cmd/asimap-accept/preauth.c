@@ -226,43 +226,54 @@ static int dispatch(struct accept_state *st, struct imap_reader *rd)
 	return -1;
 }
 
+static int serve(struct accept_state *st);
+
 int preauth_serve(const struct accept_cfg *cfg)
 {
 	static struct accept_state st;
+	st.cfg = cfg;
+	int code = serve(&st);
+	if (!st.handed_over && st.conn.wfd >= 0)
+		conn_linger(&st.conn, PREAUTH_LINGER_MS);
+	return code;
+}
+
+static int serve(struct accept_state *st)
+{
 	static struct imap_reader rd;
 	char err[512], caps[256];
-	st.cfg = cfg;
-	conn_init(&st.conn, 0, 1, cfg->timeout_ms);
-	/* However the client trickles, pre-auth ends: PREAUTH_TOTAL_TIMEOUTS idle periods at most.
-	 */
+	const struct accept_cfg *cfg = st->cfg;
+	conn_init(&st->conn, 0, 1, cfg->timeout_ms);
+	/* However the client trickles, pre-auth ends: at most
+	 * PREAUTH_TOTAL_TIMEOUTS idle periods in all. */
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	st.conn.deadline_ms = ts.tv_sec * 1000L + ts.tv_nsec / 1000000L +
-	                      (long)cfg->timeout_ms * PREAUTH_TOTAL_TIMEOUTS;
+	st->conn.deadline_ms = ts.tv_sec * 1000L + ts.tv_nsec / 1000000L +
+	                       (long)cfg->timeout_ms * PREAUTH_TOTAL_TIMEOUTS;
 	if (cfg->cert && *cfg->cert && cfg->key && *cfg->key) {
-		st.ctx = tls_context(cfg->cert, cfg->key, err, sizeof err);
-		if (!st.ctx)
+		st->ctx = tls_context(cfg->cert, cfg->key, err, sizeof err);
+		if (!st->ctx)
 			log_fatal(EXIT_USAGE, "%s", err);
 	} else if (cfg->implicit_tls) {
 		log_fatal(EXIT_USAGE, "unable to serve TLS: set SSL_CERT and SSL_KEY");
 	}
-	if (cfg->implicit_tls && !conn_starttls(&st.conn, st.ctx)) {
+	if (cfg->implicit_tls && !conn_starttls(&st->conn, st->ctx)) {
 		log_info("TLS handshake failed with %s", cfg->remote_ip);
 		return 0;
 	}
 	imap_reader_init(&rd, cmdbuf, sizeof cmdbuf, PREAUTH_LINE_MAX);
-	capabilities(&st, caps, sizeof caps);
-	if (!reply(&st, "* OK [CAPABILITY %s] asimap ready", caps))
+	capabilities(st, caps, sizeof caps);
+	if (!reply(st, "* OK [CAPABILITY %s] asimap ready", caps))
 		return 0;
 	for (int n = 0;; n++) {
 		if (n == PREAUTH_COMMANDS_MAX) {
-			reply(&st, "* BYE Too many commands before login");
+			reply(st, "* BYE Too many commands before login");
 			log_info("closing connection from %s: too many commands", cfg->remote_ip);
 			return 0;
 		}
-		if (!next_command(&st, &rd))
+		if (!next_command(st, &rd))
 			return 0;
-		int code = dispatch(&st, &rd);
+		int code = dispatch(st, &rd);
 		sodium_memzero(cmdbuf, rd.len);
 		if (code >= 0)
 			return code;

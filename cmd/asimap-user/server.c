@@ -18,6 +18,7 @@
 #define CONTROL_MAX 64
 #define CONTROL_TIMEOUT_S 15
 #define DEAD_LINGER_S 60
+#define LINGER_S 2
 #define POLL_MAX (3 + CONTROL_MAX + 2 * 1024)
 
 struct control {
@@ -121,6 +122,13 @@ static void control_read(size_t i)
 
 static void session_io(struct session *s, short rev)
 {
+	if (s->lingering) {
+		char sink[16384];
+		ssize_t n = read(s->fd_in, sink, sizeof sink);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			s->eof = 1;
+		return;
+	}
 	if ((rev & POLLIN) && s->in_off == s->in_len) {
 		ssize_t n = read(s->fd_in, s->in, sizeof s->in);
 		if (n > 0) {
@@ -153,10 +161,17 @@ static void reap_sessions(time_t now)
 			session_reply(s, "* BYE Autologout; idle for too long");
 			s->dead = 1;
 		}
-		/* A dead session goes once its last words are out, or when the
-		 * client has not read them for a while. */
-		if (s->dead &&
-		    (s->eof || dbuf_live(&s->out) == 0 || now - s->last > DEAD_LINGER_S)) {
+		/* A dead session goes once its last words are out and the client
+		 * has closed or had LINGER_S to do so, or when the client has not
+		 * read them for a while.  Shutting down writing and reading what
+		 * the client still sends keeps closing from resetting them away. */
+		if (s->dead && !s->eof && !s->lingering && dbuf_live(&s->out) == 0) {
+			shutdown(s->fd_out, SHUT_WR);
+			s->lingering = 1;
+			s->linger_start = now;
+		}
+		if (s->dead && (s->eof || now - s->last > DEAD_LINGER_S ||
+		                (s->lingering && now - s->linger_start >= LINGER_S))) {
 			*pp = s->next;
 			session_free(s);
 			nsessions--;
@@ -212,8 +227,9 @@ static int setup_signals(void)
 static short session_events(const struct session *s, int for_in)
 {
 	short ev = 0;
-	if (for_in && !s->dead && !s->job && s->in_off == s->in_len &&
-	    dbuf_live(&s->out) < SESSION_OUT_HIGH)
+	int want_in =
+	    !s->dead && !s->job && s->in_off == s->in_len && dbuf_live(&s->out) < SESSION_OUT_HIGH;
+	if (for_in && (want_in || s->lingering))
 		ev |= POLLIN;
 	if (dbuf_live(&s->out))
 		ev |= POLLOUT;

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "log.h"
 #include "trace.h"
@@ -42,6 +45,8 @@ struct session *session_new(const struct handoff *h)
 	snprintf(s->remote, sizeof s->remote, "%s", h->field[HF_REMOTE_IP]);
 	fcntl(s->fd_in, F_SETFL, fcntl(s->fd_in, F_GETFL) | O_NONBLOCK);
 	fcntl(s->fd_out, F_SETFL, fcntl(s->fd_out, F_GETFL) | O_NONBLOCK);
+	int one = 1; /* answers leave as written; fails harmlessly on a socketpair */
+	setsockopt(s->fd_out, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	imap_reader_init(&s->rd, s->cmd, SESSION_COMMAND_MAX, SESSION_LINE_MAX);
 	memcpy(s->in, h->pending, h->pending_len);
 	s->in_len = h->pending_len;

@@ -70,7 +70,9 @@ struct session {
 	int readonly;
 	struct fetch_job *job;
 	time_t last;
-	int dead; /* close once the output is written (or at once if eof) */
+	int dead;      /* close once the output is written (or at once if eof) */
+	int lingering; /* output done and shut: reading what the client still sends */
+	time_t linger_start;
 	int eof;
 };
 
