@@ -18,7 +18,7 @@ CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-PROGRAMS = asimap-accept asimap-user
+PROGRAMS = asimap-accept asimap-user asimapd_set_password
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard t/unit/test_*.c)

@@ -1,7 +1,7 @@
 #include "pwfile.h"
 
 #include <errno.h>
-#include <stdio.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -108,10 +108,7 @@ static int append_component(char *out, size_t *used, const char *s, size_t n)
 	return 1;
 }
 
-/* Makes e->maildir absolute: a relative one is joined to the directory of
- * path, itself joined to the working directory when relative.  Returns 1, or
- * 0 when the result would not fit or the working directory is unknown. */
-static int resolve_maildir(const char *path, struct pwfile_entry *e)
+int pwfile_resolve_maildir(const char *path, struct pwfile_entry *e)
 {
 	char out[PATH_MAX];
 	size_t used = 0;
@@ -137,76 +134,120 @@ static int resolve_maildir(const char *path, struct pwfile_entry *e)
 	return 1;
 }
 
-/* Reads one line into buf (cap bytes), without its newline.  Returns 1 with
- * *len set (cap + 1 when the line was longer, its rest read and dropped), 0
- * at end of file, -1 on a read error. */
-static int read_line(FILE *f, char *buf, size_t cap, size_t *len)
+/* A buffered reader of an fd, so that what it held can be wiped. */
+struct reader {
+	int fd;
+	size_t pos, len;
+	char buf[8192];
+};
+
+/* Reads one line into line (cap bytes), without its newline.  Returns 1
+ * with *len set (cap + 1 when the line was longer, its rest read and
+ * dropped), 0 at end of file, -1 on a read error. */
+static int read_line(struct reader *r, char *line, size_t cap, size_t *len)
 {
 	size_t n = 0;
-	int c, any = 0;
+	int any = 0;
 
-	while ((c = getc_unlocked(f)) != EOF) {
+	for (;;) {
+		if (r->pos == r->len) {
+			ssize_t got = read(r->fd, r->buf, sizeof r->buf);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0)
+				return -1;
+			if (got == 0)
+				break;
+			r->pos = 0;
+			r->len = (size_t)got;
+		}
 		any = 1;
-		if (c == '\n')
-			break;
+		const char *p = r->buf + r->pos;
+		size_t avail = r->len - r->pos;
+		const char *nl = memchr(p, '\n', avail);
+		size_t take = nl ? (size_t)(nl - p) : avail;
 		if (n < cap)
-			buf[n] = (char)c;
-		if (n <= cap)
-			n++;
+			memcpy(line + n, p, take < cap - n ? take : cap - n);
+		n = n + take > cap ? cap + 1 : n + take;
+		r->pos += take + (nl != NULL);
+		if (nl)
+			break;
 	}
-	if (c == EOF && ferror(f))
-		return -1;
 	if (!any)
 		return 0;
 	*len = n;
 	return 1;
 }
 
-/* The loop of pwfile_lookup: returns 1 with e filled, 0, or -1 (errno). */
-static int scan(FILE *f, const char *path, const char *user, size_t userlen, struct pwfile_entry *e,
-                char *buf)
+int pwfile_scan_fd(int fd, pwfile_line_fn *fn, void *arg, struct pwfile_entry *e)
 {
+	struct reader r;
+	char line[PWFILE_LINE_MAX];
+	unsigned long lineno = 0;
 	size_t len = 0;
-	int r;
+	int got, stop = 0, saved;
 
-	while ((r = read_line(f, buf, PWFILE_LINE_MAX, &len)) == 1) {
-		if (pwfile_parse_line(buf, len, e) != 1)
-			continue;
-		if (strlen(e->user) == userlen && memcmp(e->user, user, userlen) == 0 &&
-		    resolve_maildir(path, e))
-			return 1;
+	r.fd = fd;
+	r.pos = r.len = 0;
+	errno = 0;
+	while (!stop && (got = read_line(&r, line, sizeof line, &len)) == 1) {
+		lineno++;
+		int p = pwfile_parse_line(line, len, e);
+		if (p != 0)
+			stop = fn(arg, lineno, line, len > sizeof line ? sizeof line : len, p, e);
 		pwfile_entry_wipe(e);
 	}
-	if (r < 0 && errno == 0)
-		errno = EIO;
-	return r;
+	saved = errno;
+	sodium_memzero(&r, sizeof r);
+	sodium_memzero(line, sizeof line);
+	if (stop)
+		return stop;
+	if (got < 0) {
+		errno = saved ? saved : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+struct lookup {
+	const char *path, *user;
+	size_t userlen;
+	struct pwfile_entry *out;
+};
+
+static int lookup_line(void *arg, unsigned long lineno, const char *line, size_t len, int r,
+                       struct pwfile_entry *e)
+{
+	struct lookup *l = arg;
+
+	(void)lineno;
+	(void)line;
+	(void)len;
+	if (r != 1 || strlen(e->user) != l->userlen || memcmp(e->user, l->user, l->userlen) != 0)
+		return 0;
+	*l->out = *e;
+	if (pwfile_resolve_maildir(l->path, l->out))
+		return 1;
+	pwfile_entry_wipe(l->out);
+	return 0;
 }
 
 int pwfile_lookup(const char *path, const char *user, size_t userlen, struct pwfile_entry *e)
 {
-	char buf[PWFILE_LINE_MAX];
-	char iobuf[BUFSIZ];
-	FILE *f;
-	int r, saved;
+	struct pwfile_entry scratch;
+	struct lookup l = {path, user, userlen, e};
+	int fd, r, saved;
 
 	pwfile_entry_wipe(e);
-	f = fopen(path, "re");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
 		return -1;
-	/* Our own stdio buffer, so that the hashes it held can be wiped. */
-	if (setvbuf(f, iobuf, _IOFBF, sizeof iobuf) != 0) {
-		fclose(f);
-		errno = ENOMEM;
-		return -1;
-	}
 	/* No need to check user: a parsed user name never holds a NUL or ':'
 	 * and never exceeds PWFILE_USER_MAX, so such a user cannot match. */
-	errno = 0;
-	r = scan(f, path, user, userlen, e, buf);
+	r = pwfile_scan_fd(fd, lookup_line, &l, &scratch);
 	saved = errno;
-	fclose(f);
-	sodium_memzero(buf, sizeof buf);
-	sodium_memzero(iobuf, sizeof iobuf);
+	close(fd);
+	pwfile_entry_wipe(&scratch);
 	if (r != 1)
 		pwfile_entry_wipe(e);
 	errno = saved;

@@ -44,6 +44,27 @@ int pwfile_parse_line(const char *line, size_t len, struct pwfile_entry *e);
  * returned. */
 int pwfile_lookup(const char *path, const char *user, size_t userlen, struct pwfile_entry *e);
 
+/* Makes e->maildir absolute: a relative one is joined to the directory of
+ * path (the password file), itself joined to the working directory when
+ * relative.  Returns 1, or 0 when the result would not fit in PATH_MAX or
+ * the working directory is unknown (e->maildir is then unchanged). */
+int pwfile_resolve_maildir(const char *path, struct pwfile_entry *e);
+
+/* Called by pwfile_scan_fd() for each line that is an entry (r is 1, e is
+ * filled, line holds the len bytes of the line without its newline) or is
+ * malformed (r is -1; e, line and len mean nothing).  lineno counts from 1.
+ * Returns 0 to go on, or a positive value to stop the scan with. */
+typedef int pwfile_line_fn(void *arg, unsigned long lineno, const char *line, size_t len, int r,
+                           struct pwfile_entry *e);
+
+/* Reads the open file fd from where it is to the end with fixed buffers,
+ * parses each line with pwfile_parse_line() into e (scratch space, wiped
+ * after each line) and calls fn for each entry and each malformed line
+ * (comments and blank lines are skipped).  Returns what fn stopped it with,
+ * 0 at the end of the file, or -1 with errno set on a read error.  Every
+ * buffer that held the file is wiped. */
+int pwfile_scan_fd(int fd, pwfile_line_fn *fn, void *arg, struct pwfile_entry *e);
+
 /* Overwrites all of e (hash included) with zeros, in a way the compiler
  * keeps. */
 void pwfile_entry_wipe(struct pwfile_entry *e);

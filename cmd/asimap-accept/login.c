@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <pwd.h>
+#include <stdint.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,12 +19,14 @@
 #include "hash_django.h"
 #include "log.h"
 #include "pwfile.h"
+#include "pwfile_cache.h"
 #include "rendezvous.h"
 #include "throttle.h"
 
 #define HANDOFF_ACK_TIMEOUT_MS 15000
 #define SUPERVISOR_START_TIMEOUT_MS 15000
 #define THROTTLE_WAIT_MS 30000
+#define LOGIN_NICE 10 /* niceness while hashing */
 #define TLS_RELAY_IDLE_MS (35 * 60 * 1000)
 
 static void pause_ms(int ms)
@@ -37,21 +41,34 @@ static void throttle_dir(const struct accept_cfg *cfg, char *out, size_t n)
 	snprintf(out, n, "%s/throttle", cfg->rundir);
 }
 
+/* Problems in the password file, reported when its index is rebuilt, so
+ * each is logged once per change of the file, not once per login. */
+static void report_pwfile(void *arg, unsigned long lineno, const char *user, const char *what)
+{
+	if (lineno == 0)
+		log_warn("password file %s: %s", (const char *)arg, what);
+	else if (user)
+		log_warn("%s line %lu: user %s: %s", (const char *)arg, lineno, user, what);
+	else
+		log_warn("%s line %lu: %s", (const char *)arg, lineno, what);
+}
+
 /* Returns 1 when the password is right.  Unknown users cost the same. */
 static int check_password(const struct accept_cfg *cfg, const char *user, size_t ulen,
                           const char *pw, size_t pwlen, struct pwfile_entry *e)
 {
-	int found = pwfile_lookup(cfg->pwfile, user, ulen, e);
+	int found = pwfile_lookup_cached_report(cfg->pwfile, cfg->rundir, user, ulen, e,
+						report_pwfile, (void *)(uintptr_t)cfg->pwfile);
 	if (found < 0) {
 		log_warn("unable to read password file %s: %s", cfg->pwfile, strerror(errno));
 		found = 0;
 	}
+	/* A storm of logins yields the CPU to sessions already being served. */
+	setpriority(PRIO_PROCESS, 0, LOGIN_NICE);
 	if (!found) {
 		hash_django_dummy(pw, pwlen);
 		return 0;
 	}
-	if (!hash_django_wellformed(e->hash))
-		log_warn("malformed password hash for user %s in %s", e->user, cfg->pwfile);
 	return hash_django_verify(e->hash, pw, pwlen);
 }
 

@@ -4,6 +4,7 @@
 #include "pwfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -288,6 +289,76 @@ static void test_lookup_errors(void)
 	unlink(path);
 }
 
+struct seen {
+	int n;
+	unsigned long lineno[8];
+	int r[8];
+	size_t len[8];
+	int stop_at;
+};
+
+static int see(void *arg, unsigned long lineno, const char *line, size_t len, int r,
+               struct pwfile_entry *pe)
+{
+	struct seen *s = arg;
+
+	if (s->n < 8) {
+		s->lineno[s->n] = lineno;
+		s->r[s->n] = r;
+		s->len[s->n] = r == 1 ? len : 0;
+	}
+	if (r == 1)
+		CHECK(len <= PWFILE_LINE_MAX && memchr(line, ':', len) && pe->user[0]);
+	s->n++;
+	return s->n == s->stop_at ? 7 : 0;
+}
+
+/* pwfile_scan_fd: entries and malformed lines with their numbers, comments
+ * and blanks skipped, the raw line given, stopping on request. */
+static void test_scan(void)
+{
+	char path[PATH_MAX];
+	static const char data[] = "# c\n\nbad\n a:h:/m \r\nb:h:/n";
+	struct seen s = {0};
+	int fd;
+
+	snprintf(path, sizeof path, "%s/scan", tmpdir);
+	CHECK(write_file(path, data, sizeof data - 1));
+	fd = open(path, O_RDONLY);
+	CHECK(pwfile_scan_fd(fd, see, &s, &e) == 0);
+	CHECK(s.n == 3);
+	CHECK(s.lineno[0] == 3 && s.r[0] == -1);
+	CHECK(s.lineno[1] == 4 && s.r[1] == 1 && s.len[1] == 9);
+	CHECK(s.lineno[2] == 5 && s.r[2] == 1 && s.len[2] == 6);
+	CHECK(all_zero(&e, sizeof e));
+	close(fd);
+	fd = open(path, O_RDONLY);
+	memset(&s, 0, sizeof s);
+	s.stop_at = 2;
+	CHECK(pwfile_scan_fd(fd, see, &s, &e) == 7 && s.n == 2);
+	close(fd);
+	errno = 0;
+	CHECK(pwfile_scan_fd(-1, see, &s, &e) == -1 && errno == EBADF);
+	unlink(path);
+
+	/* Relative maildirs against the file's directory; absolute ones and
+	 * ones that would not fit stay as they are. */
+	strcpy(e.maildir, "m");
+	CHECK(pwfile_resolve_maildir("/etc/pw", &e) == 1);
+	CHECK_STR(e.maildir, "/etc/m");
+	strcpy(e.maildir, "/abs");
+	CHECK(pwfile_resolve_maildir("/etc/pw", &e) == 1);
+	CHECK_STR(e.maildir, "/abs");
+	strcpy(e.maildir, "m");
+	CHECK(pwfile_resolve_maildir("/pw", &e) == 1);
+	CHECK_STR(e.maildir, "/m");
+	memset(e.maildir, 'x', PATH_MAX - 2);
+	e.maildir[PATH_MAX - 2] = '\0';
+	CHECK(pwfile_resolve_maildir("/etc/pw", &e) == 0);
+	CHECK(e.maildir[0] == 'x');
+	pwfile_entry_wipe(&e);
+}
+
 int main(void)
 {
 	test_parse_entries();
@@ -303,6 +374,7 @@ int main(void)
 	test_lookup();
 	test_lookup_relative();
 	test_lookup_errors();
+	test_scan();
 	unlink(pwpath);
 	rmdir(tmpdir);
 	return check_done("test_pwfile");
