@@ -84,3 +84,14 @@ fuzz: $(FUZZ_BIN)
 			>$$work.log 2>&1 || { tail -40 $$work.log; rm -rf $$work $$work.log; exit 1; }; \
 		rm -rf $$work $$work.log; \
 	done
+
+# Benchmarks (bench/README.md): hash costs next to Python's, and logins
+# per second over TLS.  Writes bench/results.md.
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+$(BENCH_BIN): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libasimap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+.PHONY: bench
+bench: all $(BENCH_BIN)
+	BUILD=$(BUILD) sh bench/run.sh

@@ -17,13 +17,13 @@
 
 #include <stddef.h>
 
-/* Django 4.2's pbkdf2_sha256 count: the work of the default hasher, used by
+/* Django 5.1's pbkdf2_sha256 count: the work of the default hasher, used by
  * hash_django_dummy(), for hashes that can never match, and as the time
  * that a wrong password against any cheaper hash is made to take. */
 #define HASH_DJANGO_DEFAULT_ITERATIONS 870000
 
 /* Limits on what a stored hash may ask for; anything beyond is malformed.
- * Django's defaults are far below each: pbkdf2 870000 iterations (4.2),
+ * Django's defaults are far below each: pbkdf2 870000 iterations (5.1),
  * argon2 m=102400 t=2 p=8, bcrypt cost 12, scrypt N=2^14 r=8 p=1 (16 MiB). */
 #define HASH_DJANGO_ITERATIONS_MAX 100000000
 #define HASH_DJANGO_SALT_MAX_BYTES 1024

@@ -11,7 +11,7 @@
 #define HASH_MAKE_MAX_BYTES 256
 /* The hasher used when none is named: Django's default. */
 #define HASH_MAKE_DEFAULT "pbkdf2_sha256"
-/* Django 4.2's parameters. */
+/* Django's parameters: pbkdf2 870000 (Django 5.1), the others as Django 4.2. */
 #define HASH_MAKE_PBKDF2_ITERATIONS 870000
 #define HASH_MAKE_ARGON2_TIME 2
 #define HASH_MAKE_ARGON2_MEMORY_KIB 102400

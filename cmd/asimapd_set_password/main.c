@@ -28,7 +28,7 @@ static void usage(int code)
 		      "<password> it is read twice from the terminal, or as one line of\n"
 		      "standard input when that is not a terminal. An empty password, or\n"
 		      "--disable, sets an unusable one. Hashers (ASIMAP_PASSWORD_HASHER):\n"
-		      "pbkdf2_sha256 (the default, 870000 iterations as Django 4.2),\n"
+		      "pbkdf2_sha256 (the default, 870000 iterations as Django 5.1),\n"
 		      "pbkdf2_sha1, argon2, bcrypt_sha256, scrypt. Exit: 0 done, 1 the two\n"
 		      "entries differ, 100 usage or configuration, 111 system failure.\n",
 		      stdout);

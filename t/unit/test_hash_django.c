@@ -222,7 +222,7 @@ static const char sha256_nul[] =
 /* pw "pässwörd" in UTF-8, salt "utf8salt", 1 iteration. */
 static const char sha256_utf8[] =
     "pbkdf2_sha256$1$utf8salt$igzzYpanQHED5L8RhUX1lSAPh9OosxCmnJJxYJcp0ZM=";
-/* pw "correct horse", salt "NaCl2024salt", Django 4.2's 870000 iterations. */
+/* pw "correct horse", salt "NaCl2024salt", Django 5.1's 870000 iterations. */
 static const char sha256_default[] =
     "pbkdf2_sha256$870000$NaCl2024salt$9s5P9wWx01srlVa+FEzQpwbgUXKeZNVbz66yg8j0+Ms=";
 
