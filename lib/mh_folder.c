@@ -121,6 +121,9 @@ static int scan_messages(struct mh_folder *f)
 		m->num = (uint32_t)strtoul(de->d_name, NULL, 10);
 		m->flags = MH_SEEN; /* until the unseen sequence says otherwise */
 		m->mtime = (int64_t)sb.st_mtime;
+		m->ino = (uint64_t)sb.st_ino;
+		m->size = (int64_t)sb.st_size;
+		m->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
 		m->crlf_size = -1;
 	}
 	closedir(d);
@@ -213,20 +216,14 @@ static int read_sequences(struct mh_folder *f, const char *unseen)
 
 int mh_folder_load(struct mh_folder *f, int dirfd, const char *unseen)
 {
-	struct stat sb;
 	memset(f, 0, sizeof *f);
 	f->dirfd = dirfd;
-	if (fstat(dirfd, &sb) < 0 || !scan_messages(f) || !read_sequences(f, unseen)) {
+	if (!scan_messages(f) || !read_sequences(f, unseen)) {
 		int e = errno;
 		mh_folder_free(f);
 		errno = e;
 		return 0;
 	}
-	/* Until UIDs are kept in a state file, UIDs are message numbers and the
-	 * folder's identity is its directory's inode. */
-	f->uidvalidity = (uint32_t)(sb.st_ino ^ (sb.st_ino >> 32));
-	if (!f->uidvalidity)
-		f->uidvalidity = 1;
 	return 1;
 }
 

@@ -22,7 +22,11 @@ enum {
 };
 
 struct mh_msg {
-	uint32_t num;      /* file name, and for now the UID */
+	uint32_t num; /* file name */
+	uint32_t uid; /* set by the caller (mh_state); 0 until then */
+	uint64_t ino; /* the file's identity: inode, size, mtime in ns */
+	int64_t size;
+	int64_t mtime_ns;
 	uint32_t flags;    /* MH_SEEN ... */
 	uint64_t keywords; /* bits into mh_folder.kw */
 	int64_t mtime;     /* the internal date */
@@ -32,7 +36,6 @@ struct mh_msg {
 
 struct mh_folder {
 	int dirfd;
-	uint32_t uidvalidity;
 	struct mh_msg *m; /* sorted by num */
 	size_t n;
 	char *kw[MH_KEYWORDS_MAX];
@@ -54,7 +57,7 @@ int mh_open_dir(int rootfd, const char *path);
  * Returns 1, or 0 with errno set. */
 int mh_folder_load(struct mh_folder *f, int dirfd, const char *unseen);
 void mh_folder_free(struct mh_folder *f);
-/* Index of message num, or -1. */
+/* Index of message num, or -1 (by number; UIDs ascend with numbers). */
 long mh_folder_find(const struct mh_folder *f, uint32_t num);
 /* Index of the first message with num >= v (f->n when none). */
 size_t mh_folder_lower(const struct mh_folder *f, uint32_t v);

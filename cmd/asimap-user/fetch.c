@@ -312,7 +312,7 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i)
 	dbuf_printf(&s->out, "* %zu FETCH (", i + 1);
 	int sp = 0;
 	if (j->uid) {
-		dbuf_printf(&s->out, "UID %u", m->num);
+		dbuf_printf(&s->out, "UID %u", m->uid);
 		sp = 1;
 	}
 	for (size_t k = 0; k < j->nitems; k++) {
@@ -327,7 +327,7 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i)
 			write_flags(s, m);
 			break;
 		case FK_UID:
-			dbuf_printf(&s->out, "UID %u", m->num);
+			dbuf_printf(&s->out, "UID %u", m->uid);
 			break;
 		case FK_SIZE:
 			dbuf_printf(&s->out, "RFC822.SIZE %lld", (long long)m->crlf_size);

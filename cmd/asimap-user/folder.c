@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -78,6 +79,39 @@ static void watch(struct folder *f)
 		log_warn("unable to watch folder %s: %s", f->path, strerror(errno));
 }
 
+/* Give nf's messages their UIDs: reconcile the files with f->state, and
+ * save the state when it changed.  Returns 1, or 0 with errno. */
+static int assign_uids(struct folder *f, struct mh_folder *nf, struct mh_state_diff *diff)
+{
+	struct mh_state_file *files = malloc((nf->n ? nf->n : 1) * sizeof *files);
+	struct mh_state out;
+	if (!files)
+		return 0;
+	for (size_t i = 0; i < nf->n; i++) {
+		files[i].num = nf->m[i].num;
+		files[i].id.ino = nf->m[i].ino;
+		files[i].id.size = nf->m[i].size;
+		files[i].id.mtime_ns = nf->m[i].mtime_ns;
+	}
+	int ok = mh_state_reconcile(&f->state, files, nf->n, (uint32_t)time(NULL), &out, diff);
+	free(files);
+	if (!ok)
+		return 0;
+	for (size_t i = 0; i < nf->n; i++)
+		nf->m[i].uid = out.m[i].uid; /* same files, same order */
+	if ((diff->reset || diff->nexpunged || diff->nnew || diff->nrenumbered || diff->nchanged ||
+	     !f->state.uidnext) &&
+	    !mh_state_save(nf->dirfd, &out))
+		log_warn("unable to save the UIDs of folder %s: %s", f->path, strerror(errno));
+	if (diff->reset && f->state.uidnext)
+		log_warn("folder %s: new UIDVALIDITY %u (%s)", f->path, out.uidvalidity,
+		         diff->reset == MH_STATE_ORDER_BROKEN ? "messages reordered on disk"
+		                                              : "UIDs exhausted");
+	mh_state_free(&f->state);
+	f->state = out;
+	return 1;
+}
+
 struct folder *folder_open(const char *path, const char *unseen)
 {
 	for (struct folder *f = folders; f; f = f->next)
@@ -89,15 +123,21 @@ struct folder *folder_open(const char *path, const char *unseen)
 	if (!f)
 		return NULL;
 	snprintf(f->path, sizeof f->path, "%s", path);
+	struct mh_state_diff diff;
 	int fd = mh_open_dir(cfg.rootfd, path);
-	if (fd < 0 || !mh_folder_load(&f->mh, fd, unseen)) {
+	if (fd < 0 || mh_state_load(fd, &f->state) < 0 || !mh_folder_load(&f->mh, fd, unseen) ||
+	    !assign_uids(f, &f->mh, &diff)) {
 		int e = errno;
-		if (fd >= 0 && f->mh.dirfd != fd)
+		if (f->mh.dirfd >= 0 && f->mh.dirfd == fd)
+			mh_folder_free(&f->mh);
+		else if (fd >= 0)
 			close(fd);
+		mh_state_free(&f->state);
 		free(f);
 		errno = e;
 		return NULL;
 	}
+	mh_state_diff_free(&diff);
 	watch(f); /* before the stamp: a change between the two is seen */
 	stamp(f);
 	f->refs = 1;
@@ -118,12 +158,27 @@ void folder_close(struct folder *f)
 	if (f->wd >= 0)
 		inotify_rm_watch(ino_fd, f->wd);
 	mh_folder_free(&f->mh);
+	mh_state_free(&f->state);
 	free(f);
+}
+
+size_t folder_lower(const struct folder *f, uint32_t uid)
+{
+	size_t lo = 0, hi = f->mh.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (f->mh.m[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 long folder_find(const struct folder *f, uint32_t uid)
 {
-	return mh_folder_find(&f->mh, uid);
+	size_t i = folder_lower(f, uid);
+	return i < f->mh.n && f->mh.m[i].uid == uid ? (long)i : -1;
 }
 
 /* Give nf's keywords the bit positions of f's table (which only grows). */
@@ -150,24 +205,24 @@ static void remap_keywords(struct folder *f, struct mh_folder *nf)
 	}
 }
 
-/* Carry what is known from the old messages to the new list, counting a
- * change of flags as a new modseq. */
+/* Carry what is known from the old messages to the new list (matched by
+ * UID), counting a change of flags as a new modseq. */
 static void carry(struct folder *f, struct mh_folder *nf)
 {
 	size_t j = 0, kept = 0;
 	for (size_t i = 0; i < nf->n; i++) {
 		struct mh_msg *m = &nf->m[i];
-		while (j < f->mh.n && f->mh.m[j].num < m->num)
+		while (j < f->mh.n && f->mh.m[j].uid < m->uid)
 			j++;
 		const struct mh_msg *o =
-		    j < f->mh.n && f->mh.m[j].num == m->num ? &f->mh.m[j] : NULL;
+		    j < f->mh.n && f->mh.m[j].uid == m->uid ? &f->mh.m[j] : NULL;
 		if (!o) {
 			m->modseq = ++f->modseq;
 			continue;
 		}
 		kept++;
 		m->modseq = o->modseq;
-		if (o->mtime == m->mtime)
+		if (o->ino == m->ino && o->size == m->size && o->mtime_ns == m->mtime_ns)
 			m->crlf_size = o->crlf_size;
 		if (o->flags != m->flags || o->keywords != m->keywords)
 			m->modseq = ++f->modseq;
@@ -195,6 +250,20 @@ int folder_check(struct folder *f, const char *unseen)
 		errno = e;
 		return 0;
 	}
+	struct mh_state_diff diff;
+	if (!assign_uids(f, &nf, &diff)) {
+		int e = errno;
+		log_warn("unable to give UIDs in folder %s: %s", f->path, strerror(e));
+		mh_folder_free(&nf);
+		errno = e;
+		return 0;
+	}
+	if (diff.reset) {
+		/* UIDs are void: every session on it must start again. */
+		f->resets++;
+		f->modseq++;
+	}
+	mh_state_diff_free(&diff);
 	remap_keywords(f, &nf);
 	carry(f, &nf);
 	free(f->mh.m);
@@ -214,10 +283,11 @@ int view_init(struct view *v, const struct folder *f)
 	if (!v->uid)
 		return 0;
 	for (size_t i = 0; i < f->mh.n; i++)
-		v->uid[i] = f->mh.m[i].num;
+		v->uid[i] = f->mh.m[i].uid;
 	v->n = f->mh.n;
 	v->modseq = f->modseq;
 	v->removals = f->removals;
+	v->resets = f->resets;
 	return 1;
 }
 

@@ -16,11 +16,14 @@
 #include <sys/types.h>
 
 #include "mh_folder.h"
+#include "mh_state.h"
 
 struct folder {
 	struct folder *next;
 	char path[MH_NAME_MAX_BYTES + 1];     /* relative to the mail root ("inbox") */
-	struct mh_folder mh;                  /* messages by number; for now UID = number */
+	struct mh_folder mh;                  /* messages by number (and so by UID) */
+	struct mh_state state;                /* UIDVALIDITY, UIDNEXT, UIDs, as saved */
+	uint64_t resets;                      /* counts UIDVALIDITY changes while open */
 	int refs;                             /* sessions that have it selected */
 	int wd;                               /* inotify watch, or -1 */
 	int dirty;                            /* something changed on disk */
@@ -33,7 +36,7 @@ struct folder {
 struct view {
 	uint32_t *uid; /* what the session was told, ascending */
 	size_t n, cap;
-	uint64_t modseq, removals;
+	uint64_t modseq, removals, resets;
 };
 
 /* Set up change notification; returns the inotify fd to poll, or -1. */
@@ -49,6 +52,8 @@ void folder_close(struct folder *f);
 int folder_check(struct folder *f, const char *unseen);
 /* Index in f->mh of uid, or -1 when it is gone. */
 long folder_find(const struct folder *f, uint32_t uid);
+/* Index in f->mh of the first message with UID >= uid. */
+size_t folder_lower(const struct folder *f, uint32_t uid);
 
 /* Views. */
 int view_init(struct view *v, const struct folder *f);

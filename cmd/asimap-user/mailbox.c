@@ -183,9 +183,8 @@ void cmd_select(struct session *s, const char *tag, struct imap_cur *c, int read
 			session_reply(s, "* OK [UNSEEN %zu] First unseen", i + 1);
 			break;
 		}
-	session_reply(s, "* OK [UIDVALIDITY %u] UIDs valid", f->mh.uidvalidity);
-	session_reply(s, "* OK [UIDNEXT %u] Predicted next UID",
-	              f->mh.n ? f->mh.m[f->mh.n - 1].num + 1 : 1);
+	session_reply(s, "* OK [UIDVALIDITY %u] UIDs valid", f->state.uidvalidity);
+	session_reply(s, "* OK [UIDNEXT %u] Predicted next UID", f->state.uidnext);
 	session_reply(s, "%s OK [READ-ONLY] %s completed", tag, readonly ? "EXAMINE" : "SELECT");
 }
 
@@ -242,11 +241,10 @@ void cmd_status(struct session *s, const char *tag, struct imap_cur *c)
 			dbuf_printf(&s->out, "%sRECENT 0", sp);
 			break;
 		case 2:
-			dbuf_printf(&s->out, "%sUIDNEXT %u", sp,
-			            f->mh.n ? f->mh.m[f->mh.n - 1].num + 1 : 1);
+			dbuf_printf(&s->out, "%sUIDNEXT %u", sp, f->state.uidnext);
 			break;
 		case 3:
-			dbuf_printf(&s->out, "%sUIDVALIDITY %u", sp, f->mh.uidvalidity);
+			dbuf_printf(&s->out, "%sUIDVALIDITY %u", sp, f->state.uidvalidity);
 			break;
 		default:
 			dbuf_printf(&s->out, "%sUNSEEN %zu", sp, unseen);
@@ -263,6 +261,12 @@ void session_sync(struct session *s, int allow_expunge)
 	struct folder *f = s->sel;
 	struct view *v = &s->view;
 	folder_check(f, cfg.unseen);
+	if (v->resets != f->resets) {
+		/* Its UIDVALIDITY changed under us: the client must start again. */
+		session_reply(s, "* BYE [UIDVALIDITY] Mailbox reordered on disk; please reconnect");
+		s->dead = 1;
+		return;
+	}
 	if (allow_expunge && v->removals != f->removals) {
 		/* Highest first, so each number is still right when it arrives. */
 		size_t w = v->n;
@@ -276,7 +280,7 @@ void session_sync(struct session *s, int allow_expunge)
 		v->removals = f->removals;
 	}
 	uint32_t last = v->n ? v->uid[v->n - 1] : 0;
-	size_t from = mh_folder_lower(&f->mh, last + 1), added = f->mh.n - from;
+	size_t from = folder_lower(f, last + 1), added = f->mh.n - from;
 	if (added) {
 		if (v->n + added > v->cap) {
 			uint32_t *u = realloc(v->uid, (v->n + added) * sizeof *u);
@@ -288,7 +292,7 @@ void session_sync(struct session *s, int allow_expunge)
 			v->cap = v->n + added;
 		}
 		for (size_t i = from; i < f->mh.n; i++)
-			v->uid[v->n++] = f->mh.m[i].num;
+			v->uid[v->n++] = f->mh.m[i].uid;
 		session_reply(s, "* %zu EXISTS", v->n);
 	}
 	if (v->modseq != f->modseq) {
