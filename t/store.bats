@@ -75,3 +75,101 @@ S
 	[[ "$output" == *"* 12 EXPUNGE"* ]]
 	[ "$(supervisors | wc -l)" -eq 1 ]
 }
+
+# nmh as the owner of the mail root, on u1's folders.
+nmh() {
+	local cmd=$1
+	shift
+	printf 'Path: %s\n' "$W/mail/u1" >"$W/mh_profile"
+	chown "$SVC_UID:$SVC_GID" "$W/mh_profile"
+	MH=$W/mh_profile MHCONTEXT=$W/mh_context setpriv --reuid="$SVC_UID" --regid="$SVC_GID" \
+		--clear-groups "/usr/bin/mh/$cmd" "$@"
+}
+
+@test "UIDs and UIDVALIDITY survive a restart of the supervisor" {
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+S
+	v1=$(printf '%s\n' "$output" | sed -n 's/.*\[UIDVALIDITY \([0-9]*\)\].*/\1/p')
+	[ -n "$v1" ]
+	[ -f "$W/mail/u1/inbox/.asimap-state" ]
+	kill $(supervisors)
+	sleep 0.3
+	[ -z "$(supervisors)" ]
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+c UID FETCH 1:* UID
+!wait c
+S
+	[[ "$output" == *"[UIDVALIDITY $v1]"* ]]
+	[[ "$output" == *"* 12 FETCH (UID 12)"* ]]
+}
+
+@test "folder -pack renumbers files and every message keeps its UID" {
+	[ -x /usr/bin/mh/folder ] || skip "nmh is not installed"
+	run imap "$PORT" <<S
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+!sh rm $W/mail/u1/inbox/3 $W/mail/u1/inbox/4
+c UID FETCH 5 (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID SUBJECT)])
+!wait c
+S
+	before=$(printf '%s\n' "$output" | sed -n '/^c /q;/FETCH (UID 5/,/^)/p')
+	[ -n "$before" ]
+	nmh folder +inbox -pack >/dev/null
+	[ -f "$W/mail/u1/inbox/10" ] && [ ! -f "$W/mail/u1/inbox/11" ]
+	run imap "$PORT" <<S
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+c UID FETCH 5 (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID SUBJECT)])
+!wait c
+d FETCH 3 UID
+!wait d
+S
+	after=$(printf '%s\n' "$output" | sed -n '/^c /q;/FETCH (UID 5/,/^)/p')
+	[ "$(printf '%s\n' "$before" | sed 's/^\* [0-9]* FETCH/FETCH/')" = "$(printf '%s\n' "$after" | sed 's/^\* [0-9]* FETCH/FETCH/')" ]
+	[[ "$output" == *"* 3 FETCH (UID 5)"* ]]
+	[[ "$output" == *"* 10 EXISTS"* ]]
+	[[ "$output" == *"[UIDNEXT 13]"* ]]
+}
+
+@test "a lost state file gives the folder a new, greater UIDVALIDITY" {
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b STATUS INBOX (UIDVALIDITY)
+!wait b
+S
+	v1=$(printf '%s\n' "$output" | sed -n 's/.*UIDVALIDITY \([0-9]*\)).*/\1/p')
+	kill $(supervisors)
+	sleep 1.1
+	rm "$W/mail/u1/inbox/.asimap-state"
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b STATUS INBOX (UIDVALIDITY UIDNEXT)
+!wait b
+S
+	v2=$(printf '%s\n' "$output" | sed -n 's/.*UIDVALIDITY \([0-9]*\).*/\1/p')
+	[ -n "$v1" ] && [ -n "$v2" ] && [ "$v2" -gt "$v1" ]
+	[[ "$output" == *"UIDNEXT 13"* ]]
+}
+
+@test "sortm reordering the messages of a selected folder ends the session with BYE" {
+	[ -x /usr/bin/mh/sortm ] || skip "nmh is not installed"
+	run imap "$PORT" <<S
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+!sh printf 'Path: %s\n' $W/mail/u1 > $W/mh_profile; MH=$W/mh_profile MHCONTEXT=$W/mh_context setpriv --reuid=$SVC_UID --regid=$SVC_GID --clear-groups /usr/bin/mh/sortm +inbox -textfield subject >/dev/null
+c NOOP
+!read
+S
+	[[ "$output" == *"* BYE [UIDVALIDITY]"* || "$output" == *"c OK"* ]]
+	# sortm changed the order only if the subjects were out of order; they are (corpus first).
+	[[ "$output" == *"* BYE [UIDVALIDITY]"* ]]
+}
