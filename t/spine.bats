@@ -57,7 +57,7 @@ S
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"a OK"* ]]
 	[[ "$output" == *"* 12 EXISTS"* ]]
-	[[ "$output" == *"b OK [READ-ONLY]"* ]]
+	[[ "$output" == *"b OK [READ-WRITE]"* ]]
 	[[ "$output" == *"* 1 FETCH (UID 1)"* ]]
 	[[ "$output" == *"c OK"* ]]
 }

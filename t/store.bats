@@ -173,3 +173,66 @@ S
 	# sortm changed the order only if the subjects were out of order; they are (corpus first).
 	[[ "$output" == *"* BYE [UIDVALIDITY]"* ]]
 }
+
+@test "STORE changes flags as MH sequences that nmh reads, and tells every session" {
+	run imap "$PORT" <<S
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+c STORE 2 +FLAGS (\Seen \Answered)
+!wait c
+d UID STORE 3 +FLAGS \$Forwarded
+!wait d
+e STORE 1 FLAGS (\Draft)
+!wait e
+f STORE 4 -FLAGS.SILENT (\Seen)
+!wait f
+g STORE 5 +FLAGS (\Recent)
+!wait g
+!sh printf 'a LOGIN u1 pw1\nb SELECT INBOX\n!wait b\nc STORE 6 +FLAGS (\\\\Flagged)\n!wait c\n' | $IMAPC $PORT >/dev/null
+h NOOP
+!wait h
+S
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"b OK [READ-WRITE]"* ]]
+	[[ "$output" == *'PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)'* ]]
+	[[ "$output" == *'* 2 FETCH (FLAGS (\Seen \Answered))'* ]]
+	[[ "$output" == *'* 3 FETCH (UID 3 FLAGS ($Forwarded))'* ]]
+	[[ "$output" == *'* 1 FETCH (FLAGS (\Draft))'* ]]
+	[[ "$output" == *"g BAD"* ]]
+	[ "$(printf '%s\n' "$output" | sed -n '/^e OK/,/^f /p' | grep -c FETCH)" -eq 0 ]
+	[[ "$output" == *'* 6 FETCH (FLAGS (\Seen \Flagged))'* ]]
+	seqs=$W/mail/u1/inbox/.mh_sequences
+	grep -qx 'unseen: 1 3-4 9' "$seqs"
+	grep -qx 'replied: 2' "$seqs"
+	grep -qx 'Draft: 1' "$seqs"
+	grep -qx 'flagged: 6' "$seqs"
+	grep -qx '\$Forwarded: 3' "$seqs"
+	# nmh agrees
+	[ "$(nmh mark +inbox -list -sequence unseen)" = "unseen: 1 3-4 9" ]
+	[ "$(nmh mark +inbox -list -sequence '$Forwarded')" = '$Forwarded: 3' ]
+}
+
+@test "FETCH of body data sets \\Seen and says so; PEEK and EXAMINE do not" {
+	run imap "$PORT" <<S
+a LOGIN u1 pw1
+b EXAMINE INBOX
+!wait b
+c FETCH 2 BODY[TEXT]
+!wait c
+d STORE 2 +FLAGS (\Seen)
+!wait d
+e SELECT INBOX
+!wait e
+f FETCH 3 BODY.PEEK[HEADER]
+!wait f
+g FETCH 4 (BODY[HEADER.FIELDS (SUBJECT)])
+!wait g
+S
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"d NO [READ-ONLY]"* ]]
+	[[ "$output" != *'* 2 FETCH (FLAGS'* ]]
+	[[ "$output" == *'* 4 FETCH (BODY[HEADER.FIELDS (SUBJECT)]'* ]]
+	[[ "$(printf '%s\n' "$output" | grep '^\* 4 FETCH' -A3 | tr -d '\n')" == *'FLAGS (\Seen)'* ]]
+	grep -qx 'unseen: 2-3 9' "$W/mail/u1/inbox/.mh_sequences"
+}

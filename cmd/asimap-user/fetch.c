@@ -133,6 +133,31 @@ static const char *p_atts(struct imap_cur *c, struct fetch_job *j)
 	return imap_p_char(c, ')') ? NULL : "Expected )";
 }
 
+/* Body data fetched without PEEK sets \Seen (RFC 3501 6.4.5), before the
+ * answer, which then carries the new FLAGS. */
+static void set_seen(struct session *s, struct fetch_job *j)
+{
+	int body = 0, flags = 0;
+	for (size_t k = 0; k < j->nitems; k++) {
+		body |= j->item[k].kind == FK_BODY && !j->item[k].peek;
+		flags |= j->item[k].kind == FK_FLAGS;
+	}
+	if (!body)
+		return;
+	uint64_t before = s->sel->modseq;
+	int current = s->view.modseq == before;
+	if (!store_seen(s, &j->set, j->uid)) {
+		log_warn("unable to set \\Seen in %s: %s", s->sel->path, strerror(errno));
+		return;
+	}
+	if (!flags && j->nitems < FETCH_ITEMS_MAX) {
+		memset(&j->item[j->nitems], 0, sizeof j->item[0]);
+		j->item[j->nitems++].kind = FK_FLAGS;
+	}
+	if (current) /* the answer tells the flags: no FETCH FLAGS for them later */
+		s->view.modseq = s->sel->modseq;
+}
+
 struct fetch_job *fetch_parse(struct session *s, const char *tag, int uid, struct imap_cur *c)
 {
 	struct fetch_job *j = calloc(1, sizeof *j);
@@ -165,6 +190,8 @@ struct fetch_job *fetch_parse(struct session *s, const char *tag, int uid, struc
 		fetch_free(j);
 		return NULL;
 	}
+	if (!s->readonly)
+		set_seen(s, j);
 	return j;
 }
 

@@ -170,12 +170,16 @@ void cmd_select(struct session *s, const char *tag, struct imap_cur *c, int read
 	}
 	s->sel = f;
 	s->state = ST_SELECTED;
-	s->readonly = 1;
+	s->readonly = readonly;
 	dbuf_puts(&s->out, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft");
 	for (size_t i = 0; i < f->mh.nkw; i++)
 		dbuf_printf(&s->out, " %s", f->mh.kw[i]);
 	dbuf_puts(&s->out, ")\r\n");
-	session_reply(s, "* OK [PERMANENTFLAGS ()] Flags cannot be changed yet");
+	if (readonly)
+		session_reply(s, "* OK [PERMANENTFLAGS ()] Read-only mailbox");
+	else
+		session_reply(s, "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen "
+		                 "\\Draft \\*)] Flags permitted");
 	session_reply(s, "* %zu EXISTS", s->view.n);
 	session_reply(s, "* 0 RECENT");
 	for (size_t i = 0; i < f->mh.n; i++)
@@ -185,7 +189,8 @@ void cmd_select(struct session *s, const char *tag, struct imap_cur *c, int read
 		}
 	session_reply(s, "* OK [UIDVALIDITY %u] UIDs valid", f->state.uidvalidity);
 	session_reply(s, "* OK [UIDNEXT %u] Predicted next UID", f->state.uidnext);
-	session_reply(s, "%s OK [READ-ONLY] %s completed", tag, readonly ? "EXAMINE" : "SELECT");
+	session_reply(s, "%s OK [%s] %s completed", tag, readonly ? "READ-ONLY" : "READ-WRITE",
+	              readonly ? "EXAMINE" : "SELECT");
 }
 
 static const char *const status_items[] = {"MESSAGES",    "RECENT", "UIDNEXT",

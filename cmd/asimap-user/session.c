@@ -107,6 +107,8 @@ static void dispatch_selected(struct session *s, const char *tag, struct imap_cu
 {
 	if (imap_p_word(c, "FETCH")) {
 		s->job = fetch_parse(s, tag, uid, c);
+	} else if (imap_p_word(c, "STORE")) {
+		cmd_store(s, tag, uid, c);
 	} else if (!uid && imap_p_word(c, "CLOSE") && imap_p_end(c)) {
 		cmd_close(s, tag);
 	} else if (!uid && imap_p_word(c, "UNSELECT") && imap_p_end(c)) {

@@ -96,6 +96,10 @@ struct fetch_job *fetch_parse(struct session *s, const char *tag, int uid, struc
 int fetch_step(struct session *s, struct fetch_job *j);
 void fetch_free(struct fetch_job *j);
 
+/* store.c: STORE, and \Seen for FETCH of body data (set resolved). */
+void cmd_store(struct session *s, const char *tag, int uid, struct imap_cur *c);
+int store_seen(struct session *s, const struct seqset *set, int uid);
+
 /* mailbox.c: LIST, LSUB, SELECT, EXAMINE, STATUS, CLOSE, UNSELECT */
 void cmd_list(struct session *s, const char *tag, struct imap_cur *c, int lsub);
 void cmd_select(struct session *s, const char *tag, struct imap_cur *c, int readonly);
