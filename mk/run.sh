@@ -217,7 +217,7 @@ asimap demo: user demo, password demo, mail in run/mail/demo (MH).
   IMAP over TLS:    openssl s_client -quiet -connect 127.0.0.1:$PORT
                     then: a LOGIN demo demo / b SELECT INBOX / c LOGOUT
   STARTTLS:         openssl s_client -quiet -starttls imap -connect 127.0.0.1:$IMAP_PORT
-  python3:          python3 -c 'import imaplib,ssl; m=imaplib.IMAP4_SSL("127.0.0.1",$PORT,ssl_context=ssl.create_default_context(cafile="$ROOT/run/tls/cert.pem")); m.login("demo","demo"); print(m.select("INBOX", readonly=True)); m.logout()'
+  python3:          python3 -c 'import imaplib,ssl; m=imaplib.IMAP4_SSL("127.0.0.1",$PORT,ssl_context=ssl.create_default_context(cafile="$ROOT/run/tls/cert.pem")); m.login("demo","demo"); print(m.select("INBOX")); m.logout()'
   mutt:             mutt -f imaps://demo@127.0.0.1:$PORT/
                     (self-signed certificate: accept it once, or set ssl_verify_host=no)$pop3_line
   nmh, same mail:   MH=$ROOT/run/mh_profile scan +inbox$as_user
