@@ -1,7 +1,9 @@
 #include "imap_parse.h"
 
 #include <string.h>
+#include <stdio.h>
 #include <strings.h>
+#include <time.h>
 
 void imap_reader_init(struct imap_reader *r, char *buf, size_t cap, size_t line_max)
 {
@@ -253,5 +255,37 @@ int imap_p_word(struct imap_cur *c, const char *word)
 			return 0;
 	}
 	c->p += n;
+	return 1;
+}
+
+int imap_parse_date_time(const char *s, size_t n, int64_t *t)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char buf[40], mon[4], sign;
+	int d, y, hh, mm, ss, oh, om, used = 0;
+	if (n >= sizeof buf)
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	const char *p = buf[0] == ' ' ? buf + 1 : buf;
+	if (sscanf(p, "%2d-%3c-%4d %2d:%2d:%2d %c%2d%2d%n", &d, mon, &y, &hh, &mm, &ss, &sign, &oh,
+	           &om, &used) != 9 ||
+	    p[used] != 0 || (sign != '+' && sign != '-') || strlen(p) < 25)
+		return 0;
+	mon[3] = 0;
+	const char *m = strstr(months, mon);
+	if (!m || (m - months) % 3 || d < 1 || d > 31 || y < 1900 || y > 9999 || hh > 23 ||
+	    mm > 59 || ss > 60 || oh > 23 || om > 59 || d < 0 || hh < 0 || mm < 0 || ss < 0 ||
+	    oh < 0 || om < 0)
+		return 0;
+	struct tm tm = {0};
+	tm.tm_mday = d;
+	tm.tm_mon = (int)((m - months) / 3);
+	tm.tm_year = y - 1900;
+	tm.tm_hour = hh;
+	tm.tm_min = mm;
+	tm.tm_sec = ss;
+	int64_t off = (int64_t)(oh * 3600 + om * 60) * (sign == '-' ? -1 : 1);
+	*t = (int64_t)timegm(&tm) - off;
 	return 1;
 }

@@ -70,3 +70,11 @@ int imap_p_word(struct imap_cur *c, const char *word);
 int imap_is_atom_char(unsigned char ch);
 
 #endif
+
+#ifndef ASIMAP_IMAP_DATE_H
+#define ASIMAP_IMAP_DATE_H
+/* date-time (RFC 3501): "dd-Mon-yyyy hh:mm:ss +zzzz", the day one digit,
+ * two digits, or space-padded, s[0..n) without the quotes.  Returns 1 and
+ * sets *t (seconds since the epoch), or 0. */
+int imap_parse_date_time(const char *s, size_t n, int64_t *t);
+#endif

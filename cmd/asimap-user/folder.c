@@ -93,7 +93,14 @@ static int assign_uids(struct folder *f, struct mh_folder *nf, struct mh_state_d
 		files[i].id.size = nf->m[i].size;
 		files[i].id.mtime_ns = nf->m[i].mtime_ns;
 	}
+	/* A folder deleted and made again in the same second must not get its
+	 * old UIDVALIDITY back: never issue one below what this process did. */
+	static uint32_t issued;
+	if (f->state.uidvalidity < issued && !f->state.uidnext)
+		f->state.uidvalidity = issued;
 	int ok = mh_state_reconcile(&f->state, files, nf->n, (uint32_t)time(NULL), &out, diff);
+	if (ok && out.uidvalidity > issued)
+		issued = out.uidvalidity;
 	free(files);
 	if (!ok)
 		return 0;
@@ -160,6 +167,15 @@ void folder_close(struct folder *f)
 	mh_folder_free(&f->mh);
 	mh_state_free(&f->state);
 	free(f);
+}
+
+int folder_in_use(const char *path)
+{
+	size_t n = strlen(path);
+	for (struct folder *f = folders; f; f = f->next)
+		if (!strncmp(f->path, path, n) && (f->path[n] == 0 || f->path[n] == '/'))
+			return 1;
+	return 0;
 }
 
 size_t folder_lower(const struct folder *f, uint32_t uid)

@@ -50,6 +50,8 @@ void folder_close(struct folder *f);
 /* Reload from disk if something changed.  Returns 1, or 0 (errno) when the
  * folder cannot be read any more (it keeps its last state). */
 int folder_check(struct folder *f, const char *unseen);
+/* Is the folder at path, or one below it, selected by some session? */
+int folder_in_use(const char *path);
 /* Index in f->mh of uid, or -1 when it is gone. */
 long folder_find(const struct folder *f, uint32_t uid);
 /* Index in f->mh of the first message with UID >= uid. */

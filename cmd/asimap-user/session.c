@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -35,8 +36,11 @@ struct session *session_new(const struct handoff *h)
 	struct session *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
-	s->cmd = malloc(SESSION_COMMAND_MAX);
-	if (!s->cmd) {
+	/* Address space only: pages become memory as a command fills them, and
+	 * go back after a big one (release_command). */
+	s->cmd = mmap(NULL, SESSION_COMMAND_MAX, PROT_READ | PROT_WRITE,
+	              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (s->cmd == MAP_FAILED) {
 		free(s);
 		return NULL;
 	}
@@ -73,8 +77,18 @@ void session_free(struct session *s)
 	if (s->fd_out != s->fd_in)
 		close(s->fd_out);
 	dbuf_free(&s->out, 0);
-	free(s->cmd);
+	munmap(s->cmd, SESSION_COMMAND_MAX);
 	free(s);
+}
+
+/* Done with the command: start the next, and give back the memory of a
+ * big one (an APPEND of many megabytes). */
+static void release_command(struct session *s)
+{
+	if (s->rd.len > SESSION_COMMAND_KEEP)
+		madvise(s->cmd + SESSION_COMMAND_KEEP, s->rd.len - SESSION_COMMAND_KEEP,
+		        MADV_DONTNEED);
+	imap_reader_reset(&s->rd);
 }
 
 static void cmd_capability(struct session *s, const char *tag)
@@ -99,9 +113,7 @@ static void cmd_enable(struct session *s, const char *tag, struct imap_cur *c)
 	session_reply(s, "%s OK ENABLE completed", tag);
 }
 
-static const char *const not_yet[] = {"CREATE", "DELETE",  "RENAME",    "SUBSCRIBE", "UNSUBSCRIBE",
-                                      "APPEND", "EXPUNGE", "SEARCH",    "STORE",     "COPY",
-                                      "MOVE",   "IDLE",    "NAMESPACE", NULL};
+static const char *const not_yet[] = {"SEARCH", "IDLE", "NAMESPACE", NULL};
 
 static void dispatch_selected(struct session *s, const char *tag, struct imap_cur *c, int uid)
 {
@@ -109,7 +121,15 @@ static void dispatch_selected(struct session *s, const char *tag, struct imap_cu
 		s->job = fetch_parse(s, tag, uid, c);
 	} else if (imap_p_word(c, "STORE")) {
 		cmd_store(s, tag, uid, c);
+	} else if (imap_p_word(c, "COPY")) {
+		cmd_copy(s, tag, uid, c, 0);
+	} else if (imap_p_word(c, "MOVE")) {
+		cmd_copy(s, tag, uid, c, 1);
+	} else if (imap_p_word(c, "EXPUNGE")) {
+		cmd_expunge(s, tag, uid, c);
 	} else if (!uid && imap_p_word(c, "CLOSE") && imap_p_end(c)) {
+		if (!s->readonly)
+			expunge_deleted(s, NULL);
 		cmd_close(s, tag);
 	} else if (!uid && imap_p_word(c, "UNSELECT") && imap_p_end(c)) {
 		cmd_close(s, tag);
@@ -118,6 +138,27 @@ static void dispatch_selected(struct session *s, const char *tag, struct imap_cu
 	} else {
 		session_reply(s, "%s BAD Unknown command", tag);
 	}
+}
+
+/* Commands of the authenticated state (valid when selected too).
+ * Returns 0 when the command is not one of them. */
+static int dispatch_auth(struct session *s, const char *tag, struct imap_cur *c)
+{
+	if (imap_p_word(c, "CREATE") && imap_p_sp(c))
+		cmd_create(s, tag, c);
+	else if (imap_p_word(c, "DELETE") && imap_p_sp(c))
+		cmd_delete(s, tag, c);
+	else if (imap_p_word(c, "RENAME") && imap_p_sp(c))
+		cmd_rename(s, tag, c);
+	else if (imap_p_word(c, "SUBSCRIBE") && imap_p_sp(c))
+		cmd_subscribe(s, tag, c, 1);
+	else if (imap_p_word(c, "UNSUBSCRIBE") && imap_p_sp(c))
+		cmd_subscribe(s, tag, c, 0);
+	else if (imap_p_word(c, "APPEND") && imap_p_sp(c))
+		cmd_append(s, tag, c);
+	else
+		return 0;
+	return 1;
 }
 
 /* One assembled command. */
@@ -162,6 +203,9 @@ static void dispatch(struct session *s)
 	           imap_p_word(&c, "STARTTLS")) {
 		session_reply(s, "%s BAD Already logged in", tag);
 	} else {
+		struct imap_cur at = c;
+		if (dispatch_auth(s, tag, &at))
+			return;
 		int uid = imap_p_word(&c, "UID") && imap_p_sp(&c);
 		if (s->state == ST_SELECTED) {
 			/* No EXPUNGE while answering FETCH, STORE or SEARCH (RFC 3501 7.4.1). */
@@ -198,7 +242,7 @@ void session_pump(struct session *s)
 			if (fetch_step(s, s->job)) {
 				fetch_free(s->job);
 				s->job = NULL;
-				imap_reader_reset(&s->rd);
+				release_command(s);
 			}
 			continue;
 		}
@@ -214,7 +258,7 @@ void session_pump(struct session *s)
 			trace_event(s->id, s->remote, "RECEIVED", s->cmd, s->rd.len);
 			dispatch(s);
 			if (!s->job)
-				imap_reader_reset(&s->rd);
+				release_command(s);
 			break;
 		case IMAP_RD_CONTINUE:
 			session_reply(s, "+ Ready for literal data");

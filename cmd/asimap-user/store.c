@@ -11,8 +11,6 @@
 #include "mh_seq.h"
 #include "user.h"
 
-#define STORE_KEYWORDS_MAX 32
-
 static const struct {
 	uint32_t bit;
 	const char *flag, *seq; /* \Seen is the absence from the unseen sequence */
@@ -37,7 +35,7 @@ static int reserved(const char *name)
 struct edit {
 	char op; /* '+', '-' or '=' */
 	uint32_t bits;
-	char *kw[STORE_KEYWORDS_MAX];
+	char *kw[FLAG_KEYWORDS_MAX];
 	size_t nkw;
 	const struct folder *f; /* for '=': the keywords to clear */
 	const uint32_t *nums;   /* message numbers, ascending */
@@ -124,9 +122,7 @@ static int change_flags(struct session *s, const struct seqset *set, int uid, st
 	return ok;
 }
 
-/* flag: "\" atom (a system flag) or a keyword atom.  Returns NULL or what
- * is wrong. */
-static const char *p_flag(struct imap_cur *c, struct edit *e)
+const char *flag_parse(struct imap_cur *c, uint32_t *bits, char **kw, size_t *nkw)
 {
 	char *a;
 	size_t n;
@@ -136,26 +132,28 @@ static const char *p_flag(struct imap_cur *c, struct edit *e)
 		for (size_t i = 0; i < sizeof sysflags / sizeof sysflags[0]; i++)
 			if (strlen(sysflags[i].flag) == n + 1 &&
 			    !strncasecmp(sysflags[i].flag + 1, a, n)) {
-				e->bits |= sysflags[i].bit;
+				*bits |= sysflags[i].bit;
 				return NULL;
 			}
 		return "Unknown system flag";
 	}
 	if (!imap_p_atom(c, &a, &n))
 		return "Expected a flag";
-	if (e->nkw == STORE_KEYWORDS_MAX || n > 255)
+	if (*nkw == FLAG_KEYWORDS_MAX || n > 255)
 		return "Too many or too long keywords";
-	char *kw = strndup(a, n);
-	if (!kw)
+	char *k = strndup(a, n);
+	if (!k)
 		return "Out of memory";
-	if (reserved(kw)) {
-		free(kw);
+	if (reserved(k)) {
+		free(k);
 		return "That keyword is reserved for an MH sequence";
 	}
-	if (!listed(e, kw))
-		e->kw[e->nkw++] = kw;
-	else
-		free(kw);
+	for (size_t i = 0; i < *nkw; i++)
+		if (!strcmp(kw[i], k)) {
+			free(k);
+			return NULL;
+		}
+	kw[(*nkw)++] = k;
 	return NULL;
 }
 
@@ -171,7 +169,7 @@ static const char *p_store(struct imap_cur *c, struct edit *e, int *silent)
 	int paren = imap_p_char(c, '(');
 	if (!(paren && imap_p_char(c, ')'))) {
 		do {
-			const char *err = p_flag(c, e);
+			const char *err = flag_parse(c, &e->bits, e->kw, &e->nkw);
 			if (err)
 				return err;
 		} while (imap_p_sp(c));

@@ -13,12 +13,13 @@
 #include "seqset.h"
 
 #define SESSION_LINE_MAX 65536         /* bytes of one command line */
-#define SESSION_COMMAND_MAX (1 << 20)  /* bytes of one command, literals included */
+#define SESSION_COMMAND_MAX (64 << 20) /* bytes of one command, literals included (APPEND) */
+#define SESSION_COMMAND_KEEP (1 << 20) /* more than this is given back after each command */
 #define SESSION_OUT_HIGH (256 * 1024)  /* stop producing output above this */
 #define SESSION_AUTOLOGOUT_S (31 * 60) /* idle time before autologout */
 #define FETCH_ITEMS_MAX 32
 #define FETCH_FIELDS_MAX 64
-#define CAPABILITIES "IMAP4rev1 LITERAL+ ID ENABLE UNSELECT"
+#define CAPABILITIES "IMAP4rev1 LITERAL+ ID ENABLE UNSELECT UIDPLUS MOVE"
 
 struct user_cfg {
 	const char *user, *mailroot, *unseen;
@@ -98,7 +99,26 @@ void fetch_free(struct fetch_job *j);
 
 /* store.c: STORE, and \Seen for FETCH of body data (set resolved). */
 void cmd_store(struct session *s, const char *tag, int uid, struct imap_cur *c);
+/* One flag at c: a system flag ORed into *bits, or a keyword appended to
+ * kw[*nkw] (malloc'd; FLAG_KEYWORDS_MAX at most).  Returns NULL, or what is
+ * wrong (for BAD). */
+#define FLAG_KEYWORDS_MAX 32
+const char *flag_parse(struct imap_cur *c, uint32_t *bits, char **kw, size_t *nkw);
 int store_seen(struct session *s, const struct seqset *set, int uid);
+
+/* write.c: EXPUNGE, UID EXPUNGE, COPY, MOVE, APPEND */
+void cmd_expunge(struct session *s, const char *tag, int uid, struct imap_cur *c);
+/* Remove the selected folder's \Deleted messages (only those in uids when
+ * not NULL), answering EXPUNGE for them.  Returns 1, or 0 with errno. */
+int expunge_deleted(struct session *s, const struct seqset *uids);
+void cmd_copy(struct session *s, const char *tag, int uid, struct imap_cur *c, int move);
+void cmd_append(struct session *s, const char *tag, struct imap_cur *c);
+
+/* manage.c: CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE */
+void cmd_create(struct session *s, const char *tag, struct imap_cur *c);
+void cmd_delete(struct session *s, const char *tag, struct imap_cur *c);
+void cmd_rename(struct session *s, const char *tag, struct imap_cur *c);
+void cmd_subscribe(struct session *s, const char *tag, struct imap_cur *c, int on);
 
 /* mailbox.c: LIST, LSUB, SELECT, EXAMINE, STATUS, CLOSE, UNSELECT */
 void cmd_list(struct session *s, const char *tag, struct imap_cur *c, int lsub);

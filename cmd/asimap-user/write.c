@@ -1,0 +1,448 @@
+/* Writing messages: EXPUNGE and UID EXPUNGE, COPY and MOVE (UIDPLUS's
+ * COPYUID), APPEND (APPENDUID).  Files are written whole before they get a
+ * number (lib/mh_write); flags follow in .mh_sequences (lib/mh_seq). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "imap_write.h"
+#include "log.h"
+#include "mh_seq.h"
+#include "mh_write.h"
+#include "user.h"
+
+/* One new or removed message for a sequence edit. */
+struct seq_msg {
+	uint32_t num;
+	uint32_t flags;
+	uint64_t keywords;
+};
+
+struct seq_edit {
+	const struct seq_msg *m;
+	size_t n;
+	const struct folder *kwsrc; /* names of keyword bits */
+	int remove;                 /* take the numbers out of every sequence */
+	char *const *names;         /* keywords for every message */
+	size_t nnames;
+};
+
+static int collect_name(void *ctx, const char *name, const struct mh_seq_range *r, size_t n)
+{
+	(void)r;
+	(void)n;
+	char ***names = ctx;
+	size_t k = 0;
+	while ((*names)[k])
+		k++;
+	if (k == 255)
+		return 0;
+	(*names)[k] = strdup(name);
+	return (*names)[k] != NULL;
+}
+
+static int edit_remove(struct mh_seqs *sq, const struct seq_edit *e)
+{
+	char *slots[256] = {0}, **names = slots;
+	int ok = mh_seq_each(sq, collect_name, &names);
+	for (size_t k = 0; ok && slots[k]; k++)
+		for (size_t i = 0; ok && i < e->n; i++)
+			ok = mh_seq_remove(sq, slots[k], e->m[i].num, e->m[i].num);
+	for (size_t k = 0; slots[k]; k++)
+		free(slots[k]);
+	if (!ok && !errno)
+		errno = E2BIG;
+	return ok;
+}
+
+static int edit_add(struct mh_seqs *sq, const struct seq_edit *e)
+{
+	static const struct {
+		uint32_t bit;
+		const char *seq;
+	} map[] = {{MH_ANSWERED, "replied"},
+	           {MH_FLAGGED, "flagged"},
+	           {MH_DELETED, "Deleted"},
+	           {MH_DRAFT, "Draft"}};
+	for (size_t i = 0; i < e->n; i++) {
+		uint32_t num = e->m[i].num;
+		if (!(e->m[i].flags & MH_SEEN) && !mh_seq_add(sq, cfg.unseen, num, num))
+			return 0;
+		for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
+			if ((e->m[i].flags & map[k].bit) && !mh_seq_add(sq, map[k].seq, num, num))
+				return 0;
+		for (size_t k = 0; e->kwsrc && k < e->kwsrc->mh.nkw; k++)
+			if ((e->m[i].keywords >> k & 1) &&
+			    !mh_seq_add(sq, e->kwsrc->mh.kw[k], num, num))
+				return 0;
+		for (size_t k = 0; k < e->nnames; k++)
+			if (!mh_seq_add(sq, e->names[k], num, num))
+				return 0;
+	}
+	return 1;
+}
+
+static int seq_apply(struct mh_seqs *sq, void *ctx)
+{
+	const struct seq_edit *e = ctx;
+	return e->remove ? edit_remove(sq, e) : edit_add(sq, e);
+}
+
+static int seq_lock(void)
+{
+	const char *v = getenv("ENABLE_MH_FILE_LOCKING");
+	return v && (!strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no"))
+	           ? MH_SEQ_NOLOCK
+	           : MH_SEQ_LOCK;
+}
+
+static int seq_edit(struct folder *f, const struct seq_msg *m, size_t n, const struct folder *kwsrc,
+                    int remove)
+{
+	struct seq_edit e = {m, n, kwsrc, remove, NULL, 0};
+	return n == 0 || mh_seq_update(f->mh.dirfd, seq_lock(), seq_apply, &e);
+}
+
+/* The first number to try for a new message in f. */
+static uint32_t next_num(const struct folder *f)
+{
+	return f->mh.n ? f->mh.m[f->mh.n - 1].num + 1 : 1;
+}
+
+int expunge_deleted(struct session *s, const struct seqset *uids)
+{
+	struct folder *f = s->sel;
+	folder_check(f, cfg.unseen);
+	struct seq_msg *gone = malloc((f->mh.n ? f->mh.n : 1) * sizeof *gone);
+	if (!gone)
+		return 0;
+	size_t n = 0;
+	for (size_t i = f->mh.n; i-- > 0;) /* highest first */
+		if ((f->mh.m[i].flags & MH_DELETED) &&
+		    (!uids || seqset_contains(uids, f->mh.m[i].uid)))
+			gone[n++].num = f->mh.m[i].num;
+	int ok = 1;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = mh_write_remove(f->mh.dirfd, gone[i].num);
+	int e = errno;
+	if (n)
+		mh_write_sync_dir(f->mh.dirfd);
+	/* Stale numbers would give a later message the flags of a gone one. */
+	if (!seq_edit(f, gone, n, NULL, 1))
+		log_warn("unable to drop expunged messages from the sequences of %s: %s", f->path,
+		         strerror(errno));
+	free(gone);
+	f->dirty = 1;
+	session_sync(s, 1);
+	errno = e;
+	return ok;
+}
+
+void cmd_expunge(struct session *s, const char *tag, int uid, struct imap_cur *c)
+{
+	struct seqset set = {0};
+	size_t used;
+	if (uid && (!imap_p_sp(c) || !seqset_parse(&set, c->p, (size_t)(c->end - c->p), &used) ||
+	            (c->p += used, !imap_p_end(c)))) {
+		session_reply(s, "%s BAD Expected UID EXPUNGE sequence-set", tag);
+		seqset_free(&set);
+		return;
+	}
+	if (!uid && !imap_p_end(c)) {
+		session_reply(s, "%s BAD Unexpected text after EXPUNGE", tag);
+		return;
+	}
+	if (uid)
+		seqset_resolve(&set, s->view.n ? s->view.uid[s->view.n - 1] : 0);
+	if (s->readonly)
+		session_reply(s, "%s NO [READ-ONLY] The mailbox was opened with EXAMINE", tag);
+	else if (!expunge_deleted(s, uid ? &set : NULL))
+		session_reply(s, "%s NO [SERVERBUG] Unable to remove every message: %s", tag,
+		              strerror(errno));
+	else
+		session_reply(s, "%s OK %sEXPUNGE completed", tag, uid ? "UID " : "");
+	seqset_free(&set);
+}
+
+/* The folder a target mailbox argument names; answers NO itself. */
+static struct folder *open_target(struct session *s, const char *tag, const char *name, size_t n)
+{
+	char path[MH_NAME_MAX_BYTES + 1];
+	if (!mh_name_to_path(name, n, path)) {
+		session_reply(s, "%s NO [CANNOT] Invalid mailbox name", tag);
+		return NULL;
+	}
+	struct folder *f = folder_open(path, cfg.unseen);
+	if (!f) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			session_reply(s, "%s NO [TRYCREATE] No such mailbox", tag);
+		else
+			session_reply(s, "%s NO [SERVERBUG] Unable to open the mailbox: %s", tag,
+			              strerror(errno));
+		return NULL;
+	}
+	folder_check(f, cfg.unseen);
+	return f;
+}
+
+/* A UID set as RFC 4315 writes it: runs joined with ":", in the given order. */
+static void write_uidset(struct dbuf *b, const uint32_t *u, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j + 1 < n && u[j + 1] == u[j] + 1)
+			j++;
+		dbuf_printf(b, i ? ",%u" : "%u", u[i]);
+		if (j > i)
+			dbuf_printf(b, ":%u", u[j]);
+		i = j + 1;
+	}
+}
+
+struct copy {
+	struct seq_msg *msgs; /* in the target, numbers and flags */
+	uint32_t *src_uid, *src_num, *dst_uid;
+	size_t n;
+};
+
+static void copy_free(struct copy *cp)
+{
+	free(cp->msgs);
+	free(cp->src_uid);
+	free(cp->src_num);
+	free(cp->dst_uid);
+}
+
+/* Put one message of the selected folder into dst.  Renames for MOVE
+ * between folders, copies (a new file, never a shared inode) otherwise. */
+static int copy_one(struct session *s, struct folder *dst, const struct mh_msg *m, int rename,
+                    uint32_t first, uint32_t *num)
+{
+	if (rename && mh_write_move(s->sel->mh.dirfd, m->num, dst->mh.dirfd, first, num))
+		return 1;
+	if (rename && errno != EXDEV)
+		return 0;
+	long k = folder_find(s->sel, m->uid);
+	char *d;
+	size_t n;
+	if (k < 0 || !mh_msg_read(&s->sel->mh, (size_t)k, &d, &n))
+		return 0;
+	int ok = mh_write_add(dst->mh.dirfd, d, n, 0, m->mtime, first, num);
+	free(d);
+	if (ok && rename)
+		mh_write_remove(s->sel->mh.dirfd, m->num);
+	return ok;
+}
+
+static int copy_all(struct session *s, const struct seqset *set, int uid, struct folder *dst,
+                    int move, struct copy *cp)
+{
+	size_t cap = s->view.n ? s->view.n : 1;
+	cp->msgs = calloc(cap, sizeof *cp->msgs);
+	cp->src_uid = calloc(cap, sizeof *cp->src_uid);
+	cp->src_num = calloc(cap, sizeof *cp->src_num);
+	cp->dst_uid = calloc(cap, sizeof *cp->dst_uid);
+	if (!cp->msgs || !cp->src_uid || !cp->src_num || !cp->dst_uid)
+		return 0;
+	uint32_t first = next_num(dst);
+	for (size_t i = 0; i < s->view.n; i++) {
+		if (!seqset_contains(set, uid ? s->view.uid[i] : (uint32_t)(i + 1)))
+			continue;
+		long k = folder_find(s->sel, s->view.uid[i]);
+		if (k < 0)
+			continue;
+		const struct mh_msg *m = &s->sel->mh.m[k];
+		uint32_t num;
+		if (!copy_one(s, dst, m, move && dst != s->sel, first, &num))
+			return 0;
+		first = num + 1;
+		cp->msgs[cp->n] = (struct seq_msg){num, m->flags, m->keywords};
+		cp->src_uid[cp->n] = m->uid;
+		cp->src_num[cp->n] = m->num;
+		cp->n++;
+	}
+	return 1;
+}
+
+/* After a COPY that failed part way, the target must be as it was (RFC 3501 6.4.7). */
+static void undo_copy(struct folder *dst, const struct copy *cp)
+{
+	for (size_t i = 0; i < cp->n; i++)
+		mh_write_remove(dst->mh.dirfd, cp->msgs[i].num);
+	mh_write_sync_dir(dst->mh.dirfd);
+}
+
+static void copy_reply(struct session *s, const char *tag, struct folder *dst,
+                       const struct copy *cp, int move)
+{
+	if (cp->n) {
+		dbuf_printf(&s->out, "%s OK [COPYUID %u ", move ? "*" : tag,
+		            dst->state.uidvalidity);
+		write_uidset(&s->out, cp->src_uid, cp->n);
+		dbuf_puts(&s->out, " ");
+		write_uidset(&s->out, cp->dst_uid, cp->n);
+		dbuf_printf(&s->out, "] %s\r\n", move ? "Moved" : "COPY completed");
+	}
+	if (move) {
+		session_sync(s, 1);
+		session_reply(s, "%s OK MOVE completed", tag);
+	} else if (!cp->n) {
+		session_reply(s, "%s OK COPY completed", tag);
+	}
+}
+
+void cmd_copy(struct session *s, const char *tag, int uid, struct imap_cur *c, int move)
+{
+	struct seqset set = {0};
+	struct copy cp = {0};
+	size_t used, n;
+	char *name;
+	const char *what = move ? "MOVE" : "COPY";
+	if (!imap_p_sp(c) || !seqset_parse(&set, c->p, (size_t)(c->end - c->p), &used) ||
+	    (c->p += used, !imap_p_sp(c)) || !imap_p_astring(c, &name, &n) || !imap_p_end(c)) {
+		session_reply(s, "%s BAD Expected %s sequence-set mailbox", tag, what);
+		seqset_free(&set);
+		return;
+	}
+	uint32_t top = seqset_resolve(&set, uid ? (s->view.n ? s->view.uid[s->view.n - 1] : 0)
+	                                        : (uint32_t)s->view.n);
+	struct folder *dst = NULL;
+	if (!uid && (top > s->view.n || (set.has_star && !s->view.n)))
+		session_reply(s, "%s BAD Message sequence number out of range", tag);
+	else if (move && s->readonly)
+		session_reply(s, "%s NO [READ-ONLY] The mailbox was opened with EXAMINE", tag);
+	else
+		dst = open_target(s, tag, name, n);
+	if (!dst) {
+		seqset_free(&set);
+		return;
+	}
+	int ok = copy_all(s, &set, uid, dst, move, &cp);
+	int err = errno;
+	if (!ok && !move) {
+		undo_copy(dst, &cp);
+		cp.n = 0;
+	}
+	if (!seq_edit(dst, cp.msgs, cp.n, s->sel, 0))
+		log_warn("unable to copy flags into %s: %s", dst->path, strerror(errno));
+	dst->dirty = 1;
+	folder_check(dst, cfg.unseen);
+	for (size_t i = 0; i < cp.n; i++) {
+		long k = mh_folder_find(&dst->mh, cp.msgs[i].num);
+		cp.dst_uid[i] = k >= 0 ? dst->mh.m[k].uid : 0;
+	}
+	if (move && cp.n) {
+		struct seq_msg *gone = calloc(cp.n, sizeof *gone);
+		for (size_t i = 0; gone && i < cp.n; i++) {
+			gone[i].num = cp.src_num[i];
+			if (dst == s->sel) /* copied, not renamed: the original goes now */
+				mh_write_remove(s->sel->mh.dirfd, cp.src_num[i]);
+		}
+		if (!gone || !seq_edit(s->sel, gone, cp.n, NULL, 1))
+			log_warn("unable to drop moved messages from the sequences of %s",
+			         s->sel->path);
+		free(gone);
+		s->sel->dirty = 1;
+	}
+	if (ok) {
+		copy_reply(s, tag, dst, &cp, move);
+	} else {
+		log_warn("unable to %s into %s: %s", what, dst->path, strerror(err));
+		if (move)
+			session_sync(s, 1);
+		session_reply(s, "%s NO [SERVERBUG] Unable to %s every message: %s", tag, what,
+		              strerror(err));
+	}
+	folder_close(dst);
+	copy_free(&cp);
+	seqset_free(&set);
+}
+
+/* APPEND mailbox [SP flag-list] [SP date-time] SP literal */
+struct append {
+	char *name, *data;
+	size_t namelen, len;
+	uint32_t bits;
+	char *kw[FLAG_KEYWORDS_MAX];
+	size_t nkw;
+	int64_t date;
+};
+
+static const char *p_append(struct imap_cur *c, struct append *a)
+{
+	char *d;
+	size_t dn;
+	if (!imap_p_astring(c, &a->name, &a->namelen) || !imap_p_sp(c))
+		return "Expected APPEND mailbox [(flags)] [date-time] literal";
+	if (imap_p_char(c, '(')) {
+		if (!imap_p_char(c, ')')) {
+			do {
+				const char *err = flag_parse(c, &a->bits, a->kw, &a->nkw);
+				if (err)
+					return err;
+			} while (imap_p_sp(c));
+			if (!imap_p_char(c, ')'))
+				return "Expected )";
+		}
+		if (!imap_p_sp(c))
+			return "Expected the message";
+	}
+	a->date = -1;
+	if (c->p < c->end && *c->p == '"') {
+		if (!imap_p_string(c, &d, &dn) || !imap_parse_date_time(d, dn, &a->date) ||
+		    !imap_p_sp(c))
+			return "Expected a date-time \"dd-Mon-yyyy hh:mm:ss +zzzz\"";
+	}
+	if (!imap_p_string(c, &a->data, &a->len))
+		return "Expected the message as a literal";
+	if (!imap_p_end(c))
+		return "Only one message per APPEND";
+	return NULL;
+}
+
+static void append_into(struct session *s, const char *tag, struct append *a, struct folder *dst)
+{
+	uint32_t num;
+	if (!mh_write_add(dst->mh.dirfd, a->data, a->len, 1, a->date, next_num(dst), &num)) {
+		log_warn("unable to append to %s: %s", dst->path, strerror(errno));
+		session_reply(s, "%s NO [%s] Unable to store the message: %s", tag,
+		              errno == ENOSPC || errno == EDQUOT ? "OVERQUOTA" : "SERVERBUG",
+		              strerror(errno));
+		return;
+	}
+	struct seq_msg m = {num, a->bits, 0};
+	struct seq_edit e = {&m, 1, NULL, 0, a->kw, a->nkw};
+	if (!mh_seq_update(dst->mh.dirfd, seq_lock(), seq_apply, &e))
+		log_warn("unable to set the flags of a message appended to %s: %s", dst->path,
+		         strerror(errno));
+	dst->dirty = 1;
+	folder_check(dst, cfg.unseen);
+	long k = mh_folder_find(&dst->mh, num);
+	if (s->sel == dst)
+		session_sync(s, 1);
+	if (k >= 0)
+		session_reply(s, "%s OK [APPENDUID %u %u] APPEND completed", tag,
+		              dst->state.uidvalidity, dst->mh.m[k].uid);
+	else
+		session_reply(s, "%s OK APPEND completed", tag);
+}
+
+void cmd_append(struct session *s, const char *tag, struct imap_cur *c)
+{
+	struct append a = {0};
+	const char *err = p_append(c, &a);
+	if (err) {
+		session_reply(s, "%s BAD %s", tag, err);
+	} else {
+		struct folder *dst = open_target(s, tag, a.name, a.namelen);
+		if (dst) {
+			append_into(s, tag, &a, dst);
+			folder_close(dst);
+		}
+	}
+	for (size_t k = 0; k < a.nkw; k++)
+		free(a.kw[k]);
+}
