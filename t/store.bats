@@ -236,3 +236,29 @@ S
 	[[ "$(printf '%s\n' "$output" | grep '^\* 4 FETCH' -A3 | tr -d '\n')" == *'FLAGS (\Seen)'* ]]
 	grep -qx 'unseen: 2-3 9' "$W/mail/u1/inbox/.mh_sequences"
 }
+
+@test "IDLE is woken by another session's APPEND and by nmh's inc, and ends at DONE" {
+	[ -x /usr/bin/mh/inc ] || skip "nmh is not installed"
+	printf 'From sender@example.org Mon Nov  2 10:00:00 2026\nSubject: via inc\n\nhello\n' >"$W/mbox"
+	chown "$SVC_UID:$SVC_GID" "$W/mbox"
+	printf 'Path: %s\n' "$W/mail/u1" >"$W/mh_profile"
+	run imap --timeout 8 "$PORT" <<S
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+c IDLE
+!wait +
+!sh printf 'a LOGIN u1 pw1\nb APPEND INBOX {10+}\nSubject: y\n!wait b\n' | $IMAPC $PORT >/dev/null
+!sleep 0.8
+!sh MH=$W/mh_profile MHCONTEXT=$W/mh_context setpriv --reuid=$SVC_UID --regid=$SVC_GID --clear-groups /usr/bin/mh/inc +inbox -file $W/mbox -truncate -silent
+!sleep 0.8
+DONE
+!wait c
+S
+	[ "$status" -eq 0 ]
+	idle_part=$(printf '%s\n' "$output" | sed -n '/^+ idling/,/^c OK/p')
+	[[ "$idle_part" == *"* 13 EXISTS"* ]]
+	[[ "$idle_part" == *"* 14 EXISTS"* ]]
+	[[ "$output" == *"c OK IDLE terminated"* ]]
+	[[ "$output" == *" IDLE "* ]] # advertised in CAPABILITY
+}

@@ -144,7 +144,7 @@ static void session_io(struct session *s, short rev)
 	if ((rev & POLLOUT) && dbuf_live(&s->out)) {
 		ssize_t n = write(s->fd_out, dbuf_data(&s->out), dbuf_live(&s->out));
 		if (n > 0) {
-			s->last = time(NULL);
+			s->last_out = time(NULL);
 			trace_event(s->id, s->remote, "SEND", dbuf_data(&s->out), (size_t)n);
 			dbuf_consume(&s->out, (size_t)n);
 		} else if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -170,7 +170,7 @@ static void reap_sessions(time_t now)
 			s->lingering = 1;
 			s->linger_start = now;
 		}
-		if (s->dead && (s->eof || now - s->last > DEAD_LINGER_S ||
+		if (s->dead && (s->eof || now - s->last_out > DEAD_LINGER_S ||
 		                (s->lingering && now - s->linger_start >= LINGER_S))) {
 			*pp = s->next;
 			session_free(s);
@@ -291,6 +291,9 @@ int server_run(int lfd, int lock_fd)
 				session_io(owner[i], pf[i].revents);
 		for (struct session *s = sessions; s; s = s->next)
 			session_pump(s);
+		/* After every command of this round: one may have changed a folder. */
+		for (struct session *s = sessions; s; s = s->next)
+			session_idle_push(s, now);
 		reap_sessions(now);
 		if (nsessions || nctl)
 			idle_since = now;

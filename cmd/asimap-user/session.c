@@ -54,7 +54,7 @@ struct session *session_new(const struct handoff *h)
 	imap_reader_init(&s->rd, s->cmd, SESSION_COMMAND_MAX, SESSION_LINE_MAX);
 	memcpy(s->in, h->pending, h->pending_len);
 	s->in_len = h->pending_len;
-	s->last = time(NULL);
+	s->last = s->last_out = time(NULL);
 	static unsigned next_id;
 	s->id = ++next_id;
 	trace_event(s->id, s->remote, "CONNECT", "", 0);
@@ -113,7 +113,40 @@ static void cmd_enable(struct session *s, const char *tag, struct imap_cur *c)
 	session_reply(s, "%s OK ENABLE completed", tag);
 }
 
-static const char *const not_yet[] = {"SEARCH", "IDLE", "NAMESPACE", NULL};
+static const char *const not_yet[] = {"SEARCH", "NAMESPACE", NULL};
+
+/* IDLE (RFC 2177): changes are pushed until the client says DONE. */
+static void cmd_idle(struct session *s, const char *tag)
+{
+	if (s->state == ST_SELECTED)
+		session_sync(s, 1);
+	session_reply(s, "+ idling");
+	snprintf(s->idle_tag, sizeof s->idle_tag, "%s", tag);
+	s->idling = 1;
+	s->idle_ping = time(NULL);
+}
+
+static void idle_done(struct session *s)
+{
+	struct imap_cur c = {s->cmd, s->cmd + s->rd.len};
+	s->idling = 0;
+	if (imap_p_word(&c, "DONE") && imap_p_end(&c))
+		session_reply(s, "%s OK IDLE terminated", s->idle_tag);
+	else
+		session_reply(s, "%s BAD Expected DONE", s->idle_tag);
+}
+
+void session_idle_push(struct session *s, time_t now)
+{
+	if (!s->idling || s->dead)
+		return;
+	if (s->state == ST_SELECTED)
+		session_sync(s, 1);
+	if (now - s->idle_ping >= IDLE_PING_S) {
+		session_reply(s, "* OK Still here");
+		s->idle_ping = now;
+	}
+}
 
 static void dispatch_selected(struct session *s, const char *tag, struct imap_cur *c, int uid)
 {
@@ -187,6 +220,8 @@ static void dispatch(struct session *s)
 	} else if (imap_p_word(&c, "ID") && imap_p_sp(&c)) {
 		session_reply(s, "* ID (\"name\" \"asimap\")");
 		session_reply(s, "%s OK ID completed", tag);
+	} else if (imap_p_word(&c, "IDLE") && imap_p_end(&c)) {
+		cmd_idle(s, tag);
 	} else if (imap_p_word(&c, "ENABLE")) {
 		cmd_enable(s, tag, &c);
 	} else if (imap_p_word(&c, "LIST") && imap_p_sp(&c)) {
@@ -256,7 +291,10 @@ void session_pump(struct session *s)
 			break;
 		case IMAP_RD_COMMAND:
 			trace_event(s->id, s->remote, "RECEIVED", s->cmd, s->rd.len);
-			dispatch(s);
+			if (s->idling)
+				idle_done(s);
+			else
+				dispatch(s);
 			if (!s->job)
 				release_command(s);
 			break;

@@ -19,7 +19,8 @@
 #define SESSION_AUTOLOGOUT_S (31 * 60) /* idle time before autologout */
 #define FETCH_ITEMS_MAX 32
 #define FETCH_FIELDS_MAX 64
-#define CAPABILITIES "IMAP4rev1 LITERAL+ ID ENABLE UNSELECT UIDPLUS MOVE"
+#define CAPABILITIES "IMAP4rev1 LITERAL+ ID ENABLE IDLE UNSELECT UIDPLUS MOVE"
+#define IDLE_PING_S 120 /* "* OK Still here" while in IDLE */
 
 struct user_cfg {
 	const char *user, *mailroot, *unseen;
@@ -70,7 +71,11 @@ struct session {
 	struct view view;   /* what this session was told of it */
 	int readonly;
 	struct fetch_job *job;
-	time_t last;
+	time_t last;     /* the client's last input (autologout) */
+	time_t last_out; /* our last output the client took */
+	int idling;      /* in IDLE: changes are pushed at once */
+	time_t idle_ping;
+	char idle_tag[HANDOFF_FIELD_MAX_BYTES + 1];
 	int dead;      /* close once the output is written (or at once if eof) */
 	int lingering; /* output done and shut: reading what the client still sends */
 	time_t linger_start;
@@ -88,6 +93,8 @@ struct session *session_new(const struct handoff *h);
 void session_free(struct session *s);
 /* Parse and answer what can be answered now; stops at the output mark. */
 void session_pump(struct session *s);
+/* In IDLE: tell the client of changes now, and that we are alive. */
+void session_idle_push(struct session *s, time_t now);
 void session_reply(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* fetch.c */

@@ -65,7 +65,8 @@ def main():
             continue
         if line.startswith("!wait "):
             flush()
-            tag = line.split()[1].encode() + b" "
+            tag = line.split()[1].encode()
+            tag = tag if tag == b"+" else tag + b" "
             if not recv_until(has_line(tag)):
                 break
         elif line.startswith("!sleep "):
