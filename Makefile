@@ -27,7 +27,7 @@ UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
 .PHONY: all deps check check-fast run install clean format fuzz
 all: $(PROGRAMS:%=$(BUILD)/%) $(UNIT_BIN)
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h)
+$(BUILD)/%.o: %.c $(wildcard lib/*.h cmd/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 

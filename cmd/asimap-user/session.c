@@ -113,7 +113,7 @@ static void cmd_enable(struct session *s, const char *tag, struct imap_cur *c)
 	session_reply(s, "%s OK ENABLE completed", tag);
 }
 
-static const char *const not_yet[] = {"SEARCH", "NAMESPACE", NULL};
+static const char *const not_yet[] = {"SEARCH", NULL};
 
 /* IDLE (RFC 2177): changes are pushed until the client says DONE. */
 static void cmd_idle(struct session *s, const char *tag)
@@ -220,6 +220,10 @@ static void dispatch(struct session *s)
 	} else if (imap_p_word(&c, "ID") && imap_p_sp(&c)) {
 		session_reply(s, "* ID (\"name\" \"asimap\")");
 		session_reply(s, "%s OK ID completed", tag);
+	} else if (imap_p_word(&c, "NAMESPACE") && imap_p_end(&c)) {
+		/* One personal namespace: the mail root, "/" between levels. */
+		session_reply(s, "* NAMESPACE ((\"\" \"/\")) NIL NIL");
+		session_reply(s, "%s OK NAMESPACE completed", tag);
 	} else if (imap_p_word(&c, "IDLE") && imap_p_end(&c)) {
 		cmd_idle(s, tag);
 	} else if (imap_p_word(&c, "ENABLE")) {

@@ -19,7 +19,7 @@
 #define SESSION_AUTOLOGOUT_S (31 * 60) /* idle time before autologout */
 #define FETCH_ITEMS_MAX 32
 #define FETCH_FIELDS_MAX 64
-#define CAPABILITIES "IMAP4rev1 LITERAL+ ID ENABLE IDLE UNSELECT UIDPLUS MOVE"
+#define CAPABILITIES "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE"
 #define IDLE_PING_S 120 /* "* OK Still here" while in IDLE */
 
 struct user_cfg {
