@@ -1,5 +1,7 @@
 #include "mh_folder.h"
 
+#include "mutf7.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,9 +20,15 @@ static int all_digits(const char *s, size_t n)
 	return n > 0;
 }
 
-int mh_name_to_path(const char *name, size_t len, char *out)
+int mh_name_to_path(const char *imap_name, size_t imap_len, char *out)
 {
-	if (len == 0 || len > MH_NAME_MAX_BYTES || memchr(name, 0, len))
+	/* IMAP names are modified UTF-7; folders on disk are named in UTF-8. */
+	char name[MH_NAME_MAX_BYTES + 1];
+	long dl = mutf7_decode(imap_name, imap_len, name, sizeof name);
+	if (dl < 0)
+		goto bad;
+	size_t len = (size_t)dl;
+	if (len == 0 || len > MH_NAME_MAX_BYTES)
 		goto bad;
 	size_t start = 0;
 	for (size_t i = 0; i <= len; i++) {
@@ -280,6 +288,7 @@ struct walk {
 	mh_list_fn fn;
 	void *ctx;
 	char name[MH_NAME_MAX_BYTES + 1];
+	char imap[4 * MH_NAME_MAX_BYTES + 1]; /* the name in modified UTF-7 */
 };
 
 static int is_folder(int dirfd, struct dirent *de)
@@ -327,7 +336,9 @@ static int walk(struct walk *w, int dirfd, size_t len, int depth)
 			kids = is_folder(sub, sde);
 		if (sd)
 			closedir(sd);
-		go = w->fn(w->ctx, w->name, kids);
+		/* A name that is not UTF-8 cannot be said in IMAP: not listed. */
+		if (mutf7_encode(w->name, strlen(w->name), w->imap, sizeof w->imap) >= 0)
+			go = w->fn(w->ctx, w->imap, kids);
 		if (go && kids)
 			go = walk(w, sub, at + n, depth + 1);
 		close(sub);

@@ -42,7 +42,8 @@ struct mh_folder {
 	size_t nkw;
 };
 
-/* Map an IMAP mailbox name (name[0..len)) to a relative path: "INBOX"
+/* Map an IMAP mailbox name (name[0..len), modified UTF-7) to a relative
+ * path in UTF-8: "INBOX"
  * (any case, and as the first component) becomes "inbox"; every
  * component must be non-empty and not start with ".".
  * Returns 1 and writes the NUL-terminated path into out (MH_NAME_MAX_BYTES
@@ -66,7 +67,8 @@ size_t mh_folder_lower(const struct mh_folder *f, uint32_t v);
 int mh_msg_read(const struct mh_folder *f, size_t i, char **data, size_t *len);
 
 /* Call fn for every folder under rootfd, depth first, with its IMAP name
- * ("INBOX" for inbox) and whether it has subfolders.  Stops and returns 0
+ * ("INBOX" for inbox, modified UTF-7; folders whose names are not UTF-8
+ * are left out) and whether it has subfolders.  Stops and returns 0
  * when fn does; returns 1 otherwise. */
 typedef int (*mh_list_fn)(void *ctx, const char *name, int has_children);
 int mh_list(int rootfd, mh_list_fn fn, void *ctx);

@@ -48,7 +48,7 @@ S
 @test "a command sent one byte at a time is answered as a whole" {
 	run /usr/bin/python3 - "$PORT" <<'PY'
 import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
 s.recv(4096)
 for b in b"a LOGIN {2}\r\nu1 {3+}\r\npw1\r\nb SELECT INBOX\r\nc UID FETCH 2 (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])\r\n":
     s.send(bytes([b]))
@@ -64,4 +64,27 @@ PY
 	[[ "$output" == *"+ Ready"* ]]
 	[[ "$output" == *"a OK"* && "$output" == *"b OK [READ-WRITE]"* ]]
 	[[ "$output" == *"* 2 FETCH (UID 2 BODY[HEADER.FIELDS (SUBJECT)] {"* ]]
+}
+
+@test "folder names in UTF-8 on disk are modified UTF-7 in IMAP, both ways" {
+	make_folder "$W/mail/u1/Entwürfe" 2
+	make_folder "$W/mail/u1/a&b" 1
+	make_folder "$W/mail/u1/$(printf 'bad\xff')" 1
+	chown -R "$SVC_UID:$SVC_GID" "$W/mail/u1"
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b LIST "" *
+c SELECT "Entw&APw-rfe"
+d STATUS "a&-b" (MESSAGES)
+e SELECT "Entw&APw"
+f SELECT "&AGE-"
+!wait f
+S
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'* LIST (\HasNoChildren) "/" "Entw&APw-rfe"'* ]]
+	[[ "$output" == *'* LIST (\HasNoChildren) "/" "a&-b"'* ]]
+	[[ "$output" != *"bad"* ]]
+	[[ "$output" == *"* 2 EXISTS"* && "$output" == *"c OK"* ]]
+	[[ "$output" == *'* STATUS "a&-b" (MESSAGES 1)'* ]]
+	[[ "$output" == *"e NO"* && "$output" == *"f NO"* ]]
 }
