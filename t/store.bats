@@ -262,3 +262,32 @@ S
 	[[ "$output" == *"c OK IDLE terminated"* ]]
 	[[ "$output" == *" IDLE "* ]] # advertised in CAPABILITY
 }
+
+@test "sizes are cached by file identity: kept across restarts, never stale, rebuilt when corrupt" {
+	local script='a LOGIN u1 pw1
+b SELECT INBOX
+c FETCH 1:* RFC822.SIZE
+!wait c'
+	run imap "$PORT" <<<"$script"
+	[ "$status" -eq 0 ]
+	first=$(printf '%s\n' "$output" | grep 'RFC822.SIZE')
+	[ "$(printf '%s\n' "$first" | wc -l)" -eq 12 ]
+	[ -s "$W/mail/u1/inbox/.asimap-cache" ]
+	kill $(supervisors); sleep 0.3
+	# A file changed in place (same name): its cached size must not be used.
+	printf 'Subject: changed\n\nnew and longer body text\n' >"$W/mail/u1/inbox/7"
+	run imap "$PORT" <<<"$script"
+	[[ "$output" == *"* 7 FETCH (RFC822.SIZE 46)"* ]]
+	[ "$(printf '%s\n' "$output" | grep RFC822.SIZE | grep -v '^\* 7 ')" = "$(printf '%s\n' "$first" | grep -v '^\* 7 ')" ]
+	# The cached size is used: with the file unreadable, the size still comes.
+	kill $(supervisors); sleep 0.3
+	chmod 000 "$W/mail/u1/inbox/3"
+	run imap "$PORT" <<<"$script"
+	chmod 644 "$W/mail/u1/inbox/3"
+	[ "$(printf '%s\n' "$output" | grep '^\* 3 FETCH')" = "$(printf '%s\n' "$first" | grep '^\* 3 FETCH')" ]
+	kill $(supervisors); sleep 0.3
+	head -c 100 /dev/urandom >"$W/mail/u1/inbox/.asimap-cache"
+	run imap "$PORT" <<<"$script"
+	[[ "$output" == *"* 7 FETCH (RFC822.SIZE 46)"* ]]
+	[ "$(printf '%s\n' "$output" | grep -c RFC822.SIZE)" -eq 12 ]
+}

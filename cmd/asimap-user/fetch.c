@@ -334,6 +334,8 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i)
 	if (needs_data(j, m)) {
 		if (!mh_msg_read(&s->sel->mh, (size_t)at, &d, &n))
 			return 0;
+		if (m->crlf_size < 0)
+			s->sel->cache_dirty = 1;
 		m->crlf_size = (int64_t)imap_crlf_size(d, n, 0);
 	}
 	dbuf_printf(&s->out, "* %zu FETCH (", i + 1);
@@ -386,6 +388,7 @@ int fetch_step(struct session *s, struct fetch_job *j)
 			else
 				session_reply(s, "%s OK %sFETCH completed", j->tag,
 				              j->uid ? "UID " : "");
+			folder_save_cache(s->sel);
 			return 1;
 		}
 		const struct seqset_range *r = &j->set.r[j->range];

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mh_cache.h"
 #include "user.h"
 
 #define WATCH_EVENTS                                                                               \
@@ -119,6 +120,40 @@ static int assign_uids(struct folder *f, struct mh_folder *nf, struct mh_state_d
 	return 1;
 }
 
+/* Sizes known from an earlier run, for files that are still the same. */
+static void apply_cache(struct folder *f)
+{
+	struct mh_cache_rec *recs;
+	size_t n;
+	if (!mh_cache_load(f->mh.dirfd, &recs, &n))
+		return;
+	for (size_t i = 0; i < f->mh.n; i++) {
+		struct mh_msg *m = &f->mh.m[i];
+		const struct mh_cache_rec *r = mh_cache_find(recs, n, m->ino, m->size, m->mtime_ns);
+		if (r)
+			m->crlf_size = r->crlf_size;
+	}
+	free(recs);
+}
+
+void folder_save_cache(struct folder *f)
+{
+	if (!f->cache_dirty)
+		return;
+	struct mh_cache_rec *recs = malloc((f->mh.n ? f->mh.n : 1) * sizeof *recs);
+	size_t n = 0;
+	for (size_t i = 0; recs && i < f->mh.n; i++) {
+		const struct mh_msg *m = &f->mh.m[i];
+		if (m->crlf_size >= 0)
+			recs[n++] =
+			    (struct mh_cache_rec){m->ino, m->size, m->mtime_ns, m->crlf_size};
+	}
+	if (!recs || !mh_cache_save(f->mh.dirfd, recs, n))
+		log_warn("unable to save the cache of folder %s: %s", f->path, strerror(errno));
+	free(recs);
+	f->cache_dirty = 0;
+}
+
 struct folder *folder_open(const char *path, const char *unseen)
 {
 	for (struct folder *f = folders; f; f = f->next)
@@ -145,6 +180,7 @@ struct folder *folder_open(const char *path, const char *unseen)
 		return NULL;
 	}
 	mh_state_diff_free(&diff);
+	apply_cache(f);
 	watch(f); /* before the stamp: a change between the two is seen */
 	stamp(f);
 	f->refs = 1;
@@ -157,6 +193,7 @@ void folder_close(struct folder *f)
 {
 	if (--f->refs > 0)
 		return;
+	folder_save_cache(f);
 	for (struct folder **pp = &folders; *pp; pp = &(*pp)->next)
 		if (*pp == f) {
 			*pp = f->next;

@@ -24,6 +24,7 @@ struct folder {
 	struct mh_folder mh;                  /* messages by number (and so by UID) */
 	struct mh_state state;                /* UIDVALIDITY, UIDNEXT, UIDs, as saved */
 	uint64_t resets;                      /* counts UIDVALIDITY changes while open */
+	int cache_dirty;                      /* sizes were computed that the cache file lacks */
 	int refs;                             /* sessions that have it selected */
 	int wd;                               /* inotify watch, or -1 */
 	int dirty;                            /* something changed on disk */
@@ -52,6 +53,9 @@ void folder_close(struct folder *f);
 int folder_check(struct folder *f, const char *unseen);
 /* Is the folder at path, or one below it, selected by some session? */
 int folder_in_use(const char *path);
+/* Write the metadata cache if it has something new.  Never fails: the
+ * cache only saves time. */
+void folder_save_cache(struct folder *f);
 /* Index in f->mh of uid, or -1 when it is gone. */
 long folder_find(const struct folder *f, uint32_t uid);
 /* Index in f->mh of the first message with UID >= uid. */
