@@ -15,7 +15,7 @@ import socket, ssl, subprocess, sys, time
 
 def main():
     args = sys.argv[1:]
-    mode, timeout = "plain", 10.0
+    mode, timeout = "plain", 30.0
     while args and args[0].startswith("--"):
         a = args.pop(0)
         if a == "--tls": mode = "tls"
