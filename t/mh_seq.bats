@@ -130,6 +130,6 @@ b: 2'
 	run tool show "$F" keep
 	[ "$(echo "$output" | wc -l)" -eq "$n" ]
 	# and both sides did enough for this to mean something
-	[ "$nmh_done" -ge 20 ]
-	[ "$our_done" -ge 100 ]
+	[ "$nmh_done" -ge 5 ]
+	[ "$our_done" -ge 20 ]
 }
