@@ -60,6 +60,12 @@ int mh_open_dir(int rootfd, const char *path)
 		size_t n = slash ? (size_t)(slash - path) : strlen(path);
 		memcpy(comp, path, n);
 		comp[n] = 0;
+		if (n == 0 || !strcmp(comp, ".") || !strcmp(comp, "..")) {
+			/* O_NOFOLLOW does not stop "..": refuse it here too. */
+			close(fd);
+			errno = EINVAL;
+			return -1;
+		}
 		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		int e = errno;
 		close(fd);
@@ -135,7 +141,8 @@ static int scan_messages(struct mh_folder *f)
 		m->crlf_size = -1;
 	}
 	closedir(d);
-	qsort(f->m, f->n, sizeof *f->m, cmp_msg);
+	if (f->n)
+		qsort(f->m, f->n, sizeof *f->m, cmp_msg);
 	return 1;
 }
 

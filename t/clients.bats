@@ -67,7 +67,8 @@ SyncState *
 EOC
 	run env HOME="$W" timeout 30 mbsync -c "$W/mbsyncrc" -a
 	[ "$status" -eq 0 ]
-	[ -d "$W/maildir/INBOX/cur" ] && [ -d "$W/maildir/archive/cur" ]
+	[ -d "$W/maildir/INBOX/cur" ]
+	[ -d "$W/maildir/archive/cur" ]
 
 	run /usr/bin/python3 "$ROOT/t/lib/clients_mbsync.py" "$W/mail/u1/inbox" "$W/maildir/INBOX"
 	[ "$status" -eq 0 ]

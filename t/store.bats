@@ -122,7 +122,8 @@ S
 	before=$(printf '%s\n' "$output" | sed -n '/^c /q;/FETCH (UID 5/,/^)/p')
 	[ -n "$before" ]
 	nmh folder +inbox -pack >/dev/null
-	[ -f "$W/mail/u1/inbox/10" ] && [ ! -f "$W/mail/u1/inbox/11" ]
+	[ -f "$W/mail/u1/inbox/10" ]
+	[ ! -f "$W/mail/u1/inbox/11" ]
 	run imap "$PORT" <<S
 a LOGIN u1 pw1
 b SELECT INBOX
@@ -155,7 +156,9 @@ b STATUS INBOX (UIDVALIDITY UIDNEXT)
 !wait b
 S
 	v2=$(printf '%s\n' "$output" | sed -n 's/.*UIDVALIDITY \([0-9]*\).*/\1/p')
-	[ -n "$v1" ] && [ -n "$v2" ] && [ "$v2" -gt "$v1" ]
+	[ -n "$v1" ]
+	[ -n "$v2" ]
+	[ "$v2" -gt "$v1" ]
 	[[ "$output" == *"UIDNEXT 13"* ]]
 }
 

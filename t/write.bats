@@ -21,7 +21,10 @@ S
 	[ "$status" -eq 0 ]
 	[ "$(printf '%s\n' "$output" | grep EXPUNGE | grep -v '^d' | tr '\n' ' ')" = "* 12 EXPUNGE * 9 EXPUNGE * 3 EXPUNGE " ]
 	[[ "$output" == *"* 3 FETCH (UID 4)"* ]]
-	[ ! -e "$(inbox)/3" ] && [ ! -e "$(inbox)/9" ] && [ ! -e "$(inbox)/12" ] && [ -e "$(inbox)/4" ]
+	[ ! -e "$(inbox)/3" ]
+	[ ! -e "$(inbox)/9" ]
+	[ ! -e "$(inbox)/12" ]
+	[ -e "$(inbox)/4" ]
 	! grep -q Deleted "$(inbox)/.mh_sequences"
 	grep -qx 'unseen: 2 4' "$(inbox)/.mh_sequences"
 }
@@ -41,7 +44,8 @@ S
 	[[ "$output" == *"* 2 EXPUNGE"* ]]
 	[[ "$output" != *"* 1 EXPUNGE"* ]]
 	[[ "$output" == *"f NO [READ-ONLY]"* ]]
-	[ -e "$(inbox)/1" ] && [ ! -e "$(inbox)/2" ]
+	[ -e "$(inbox)/1" ]
+	[ ! -e "$(inbox)/2" ]
 }
 
 @test "COPY makes real copies with their flags and answers COPYUID" {
@@ -81,10 +85,12 @@ S
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ \*\ OK\ \[COPYUID\ [0-9]+\ 5:6\ 4:5\] ]]
 	[ "$(printf '%s\n' "$output" | sed -n '/^b OK/,/^c /p' | grep EXPUNGE | tr '\n' ' ')" = "* 6 EXPUNGE * 5 EXPUNGE " ]
-	[ ! -e "$(inbox)/5" ] && [ "$(md5sum <"$W/mail/u1/archive/4")" = "$before" ]
+	[ ! -e "$(inbox)/5" ]
+	[ "$(md5sum <"$W/mail/u1/archive/4")" = "$before" ]
 	# a MOVE within one folder gives the message a new number and UID
 	[[ "$output" =~ \*\ OK\ \[COPYUID\ [0-9]+\ 12\ 13\] ]]
-	[ -e "$(inbox)/13" ] && [ ! -e "$(inbox)/12" ]
+	[ -e "$(inbox)/13" ]
+	[ ! -e "$(inbox)/12" ]
 }
 
 @test "APPEND stores the message with LF line ends, flags and date, and answers APPENDUID" {

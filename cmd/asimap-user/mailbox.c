@@ -6,6 +6,7 @@
 
 #include "imap_write.h"
 #include "log.h"
+#include "mh_subs.h"
 #include "user.h"
 
 static int list_char(unsigned char ch)
@@ -74,14 +75,46 @@ static int list_one(void *vctx, const char *name, int has_children)
 	struct list_ctx *x = vctx;
 	if (!match(x->pat, x->patlen, name))
 		return 1;
-	dbuf_printf(&x->s->out, "* %s (%s) \"/\" ", x->lsub ? "LSUB" : "LIST",
+	dbuf_printf(&x->s->out, "* LIST (%s) \"/\" ",
 	            has_children ? "\\HasChildren" : "\\HasNoChildren");
 	imap_w_string(&x->s->out, name, strlen(name));
 	dbuf_put(&x->s->out, "\r\n", 2);
 	return 1;
 }
 
-/* Until subscriptions are kept, every folder counts as subscribed. */
+static int lsub_match(void *vctx, const char *name)
+{
+	const struct list_ctx *x = vctx;
+	return match(x->pat, x->patlen, name);
+}
+
+static int lsub_one(void *vctx, const char *name, int noselect)
+{
+	struct list_ctx *x = vctx;
+	dbuf_printf(&x->s->out, "* LSUB (%s) \"/\" ", noselect ? "\\Noselect" : "");
+	imap_w_string(&x->s->out, name, strlen(name));
+	dbuf_put(&x->s->out, "\r\n", 2);
+	return 1;
+}
+
+/* LSUB: the subscribed names that match, whether their folders exist or
+ * not, and for "%" the parents of subscribed names that match only
+ * through them, as \Noselect (RFC 3501 6.3.9). */
+static void lsub_list(struct list_ctx *x, const char *tag)
+{
+	struct mh_subs subs;
+	mh_subs_init(&subs);
+	if (!mh_subs_load(cfg.rootfd, &subs) ||
+	    !mh_subs_lsub(&subs, memchr(x->pat, '%', x->patlen) != NULL, lsub_match, x, lsub_one,
+	                  x)) {
+		log_warn("unable to read the subscriptions: %s", strerror(errno));
+		session_reply(x->s, "%s NO [SERVERBUG] Unable to read the subscriptions", tag);
+	} else {
+		session_reply(x->s, "%s OK LSUB completed", tag);
+	}
+	mh_subs_free(&subs);
+}
+
 void cmd_list(struct session *s, const char *tag, struct imap_cur *c, int lsub)
 {
 	static struct list_ctx x;
@@ -107,6 +140,10 @@ void cmd_list(struct session *s, const char *tag, struct imap_cur *c, int lsub)
 	/* INBOX is case-insensitive. */
 	if (x.patlen >= 5 && !strncasecmp(x.pat, "INBOX", 5) && (x.patlen == 5 || x.pat[5] == '/'))
 		memcpy(x.pat, "INBOX", 5);
+	if (lsub) {
+		lsub_list(&x, tag);
+		return;
+	}
 	mh_list(cfg.rootfd, list_one, &x);
 	session_reply(s, "%s OK %s completed", tag, cmd);
 }

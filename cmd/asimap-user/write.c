@@ -85,10 +85,13 @@ static int edit_add(struct mh_seqs *sq, const struct seq_edit *e)
 	return 1;
 }
 
+/* A new message's number may have been used before (the highest one,
+ * expunged), and a crash may have left it in sequences: a new message
+ * starts with no sequence but the ones it gets now. */
 static int seq_apply(struct mh_seqs *sq, void *ctx)
 {
 	const struct seq_edit *e = ctx;
-	return e->remove ? edit_remove(sq, e) : edit_add(sq, e);
+	return e->remove ? edit_remove(sq, e) : edit_remove(sq, e) && edit_add(sq, e);
 }
 
 static int seq_lock(void)
