@@ -76,8 +76,13 @@ long mutf7_encode(const char *s, size_t n, char *out, size_t cap)
 			continue;
 		}
 		long cp = utf8_next(u, n, &i);
-		if (cp < 0 || nrun + 2 > sizeof run / sizeof run[0])
+		if (cp < 0)
 			return -1;
+		if (nrun + 2 > sizeof run / sizeof run[0]) { /* a long run: go on in another */
+			if (!put_run(run, nrun, out, cap, &k))
+				return -1;
+			nrun = 0;
+		}
 		if (cp >= 0x10000) {
 			cp -= 0x10000;
 			run[nrun++] = (uint16_t)(0xd800 | cp >> 10);

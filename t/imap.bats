@@ -88,3 +88,32 @@ S
 	[[ "$output" == *'* STATUS "a&-b" (MESSAGES 1)'* ]]
 	[[ "$output" == *"e NO"* && "$output" == *"f NO"* ]]
 }
+
+@test "SEARCH and UID SEARCH on flags, headers and bodies; ESEARCH and SEARCHRES" {
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b SELECT INBOX
+c SEARCH UNSEEN
+d UID SEARCH FLAGGED
+!raw 653020415050454e4420494e424f58207b3130382b7d0d0a5375626a6563743a203d3f7574662d383f713f6361663d43333d41395f736561726368776f72643f3d0d0a436f6e74656e742d5472616e736665722d456e636f64696e673a206261736536340d0a0d0a6447686c494768705a47526c626942755a57566b6247554e43673d3d0d0a
+e SEARCH CHARSET UTF-8 SUBJECT {5+}
+café
+f SEARCH OR BODY needle SUBJECT nothing-like-this
+g SEARCH RETURN (MIN MAX COUNT) UNSEEN
+h SEARCH RETURN (SAVE) UNSEEN
+i UID SEARCH $
+j SEARCH CHARSET KOI8-R ALL
+k SEARCH FROB
+l SEARCH 99
+!wait l
+S
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"* SEARCH 2 3 4 9"$'\n'"c OK"* ]]
+	[[ "$output" == *"* SEARCH 1"$'\n'"d OK"* ]]
+	[[ "$output" == *"* ESEARCH (TAG \"g\") MIN 2 MAX 13 COUNT 5"* ]]
+	[[ "$output" == *"* SEARCH 2 3 4 9 13"$'\n'"i OK"* ]]
+	[[ "$output" == *"j NO [BADCHARSET"* ]]
+	[[ "$output" == *"* SEARCH 13"$'\n'"e OK"* ]]
+	[[ "$output" == *"* SEARCH 13"$'\n'"f OK"* ]]
+	[[ "$output" == *"k BAD"* && "$output" == *"l BAD"* ]]
+}

@@ -73,6 +73,7 @@ void session_free(struct session *s)
 		folder_close(s->sel);
 		view_free(&s->view);
 	}
+	seqset_free(&s->saved);
 	close(s->fd_in);
 	if (s->fd_out != s->fd_in)
 		close(s->fd_out);
@@ -113,7 +114,7 @@ static void cmd_enable(struct session *s, const char *tag, struct imap_cur *c)
 	session_reply(s, "%s OK ENABLE completed", tag);
 }
 
-static const char *const not_yet[] = {"SEARCH", NULL};
+static const char *const not_yet[] = {NULL};
 
 /* IDLE (RFC 2177): changes are pushed until the client says DONE. */
 static void cmd_idle(struct session *s, const char *tag)
@@ -154,6 +155,8 @@ static void dispatch_selected(struct session *s, const char *tag, struct imap_cu
 		s->job = fetch_parse(s, tag, uid, c);
 	} else if (imap_p_word(c, "STORE")) {
 		cmd_store(s, tag, uid, c);
+	} else if (imap_p_word(c, "SEARCH")) {
+		cmd_search(s, tag, uid, c);
 	} else if (imap_p_word(c, "COPY")) {
 		cmd_copy(s, tag, uid, c, 0);
 	} else if (imap_p_word(c, "MOVE")) {

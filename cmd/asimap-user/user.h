@@ -19,7 +19,8 @@
 #define SESSION_AUTOLOGOUT_S (31 * 60) /* idle time before autologout */
 #define FETCH_ITEMS_MAX 32
 #define FETCH_FIELDS_MAX 64
-#define CAPABILITIES "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE"
+#define CAPABILITIES                                                                               \
+	"IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE ESEARCH SEARCHRES"
 #define IDLE_PING_S 120 /* "* OK Still here" while in IDLE */
 
 struct user_cfg {
@@ -71,6 +72,8 @@ struct session {
 	struct view view;   /* what this session was told of it */
 	int readonly;
 	struct fetch_job *job;
+	struct seqset saved; /* SEARCHRES's "$" */
+	int has_saved;
 	time_t last;     /* the client's last input (autologout) */
 	time_t last_out; /* our last output the client took */
 	int idling;      /* in IDLE: changes are pushed at once */
@@ -126,6 +129,9 @@ void cmd_create(struct session *s, const char *tag, struct imap_cur *c);
 void cmd_delete(struct session *s, const char *tag, struct imap_cur *c);
 void cmd_rename(struct session *s, const char *tag, struct imap_cur *c);
 void cmd_subscribe(struct session *s, const char *tag, struct imap_cur *c, int on);
+
+/* search.c: SEARCH, UID SEARCH */
+void cmd_search(struct session *s, const char *tag, int uid, struct imap_cur *c);
 
 /* mailbox.c: LIST, LSUB, SELECT, EXAMINE, STATUS, CLOSE, UNSELECT */
 void cmd_list(struct session *s, const char *tag, struct imap_cur *c, int lsub);
