@@ -45,7 +45,7 @@ count_unit build
 count_unit build-asan
 
 echo "== fuzz targets"
-if make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-10}"; then
+if make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-5}"; then
 	passed=$((passed + $(ls t/fuzz/fuzz_*.c | wc -l)))
 else
 	failed=$((failed + 1))
