@@ -117,3 +117,23 @@ S
 	[[ "$output" == *"* SEARCH 13"$'\n'"f OK"* ]]
 	[[ "$output" == *"k BAD"* && "$output" == *"l BAD"* ]]
 }
+
+@test "ENVELOPE, BODYSTRUCTURE, BODY, ALL/FULL and body part sections" {
+	cp "$CORPUS/m3.eml" "$W/mail/u1/inbox/3"
+	chown "$SVC_UID:$SVC_GID" "$W/mail/u1/inbox/3"
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b SELECT INBOX
+c FETCH 3 (ENVELOPE BODYSTRUCTURE)
+d FETCH 3 (BODY.PEEK[1.MIME] BODY.PEEK[2]<0.20> BODY.PEEK[9])
+e FETCH 3 FULL
+f FETCH 3 BODY.PEEK[1.2.3.x]
+!wait f
+S
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'ENVELOPE ("Sat, 2 Jan 2016 17:42:00 -0400" "MimeMessage.TextBody and HtmlBody tests" (("MimeKit Unit Tests" NIL "mimekit" "mimekit.net"))'* ]]
+	[[ "$output" == *'BODYSTRUCTURE (('* ]]
+	[[ "$output" == *$'BODY[1.MIME] {27}\nContent-Type: text/html\n\n BODY[2]<0> {20}\nThis is the text bod BODY[9] "")'* ]]
+	[[ "$output" == *"e OK"* && "$output" == *" BODY (("* ]]
+	[[ "$output" == *"f BAD"* ]]
+}

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "envelope.h"
 #include "imap_write.h"
+#include "mime.h"
 #include "log.h"
 #include "user.h"
 
@@ -33,6 +35,23 @@ static int p_fields(struct imap_cur *c, struct fetch_item *it)
 	return imap_p_char(c, ')');
 }
 
+static const char *p_partial(struct imap_cur *c, struct fetch_item *it);
+
+/* A section with part numbers ("1.2", "2.HEADER.FIELDS (To)", "3.MIME"):
+ * kept as text, checked here, resolved per message by lib/mime. */
+static const char *p_part(struct imap_cur *c, struct fetch_item *it)
+{
+	static struct mime_sec sec;
+	char *end = memchr(c->p, ']', (size_t)(c->end - c->p));
+	if (!end || !mime_sec_parse(c->p, (size_t)(end - c->p), &sec))
+		return "Bad section";
+	it->sec = SEC_PART;
+	it->spec = c->p;
+	it->speclen = (size_t)(end - c->p);
+	c->p = end + 1;
+	return p_partial(c, it);
+}
+
 /* "[" section "]" ["<" number "." nz-number ">"] after BODY or BODY.PEEK */
 static const char *p_section(struct imap_cur *c, struct fetch_item *it)
 {
@@ -51,11 +70,17 @@ static const char *p_section(struct imap_cur *c, struct fetch_item *it)
 	else if (imap_p_word(c, "TEXT"))
 		it->sec = SEC_TEXT;
 	else if (c->p < c->end && *c->p >= '1' && *c->p <= '9')
-		return "Body part sections are not available yet";
+		return p_part(c, it);
 	else
 		return "Unknown section";
 	if (it->sec != SEC_ALL && !imap_p_char(c, ']'))
 		return "Expected ]";
+	return p_partial(c, it);
+}
+
+/* ["<" number "." nz-number ">"] */
+static const char *p_partial(struct imap_cur *c, struct fetch_item *it)
+{
 	if (imap_p_char(c, '<')) {
 		uint32_t len;
 		if (!imap_p_number(c, &it->p_off) || !imap_p_char(c, '.') ||
@@ -101,10 +126,14 @@ static const char *p_att(struct imap_cur *c, struct fetch_job *j)
 	} else if (imap_p_word(c, "BODY[")) {
 		it->kind = FK_BODY;
 		return p_section(c, it);
-	} else if (imap_p_word(c, "ENVELOPE") || imap_p_word(c, "BODYSTRUCTURE") ||
-	           imap_p_word(c, "BODY"))
-		return "ENVELOPE, BODY and BODYSTRUCTURE are not available yet";
-	else
+	} else if (imap_p_word(c, "ENVELOPE")) {
+		it->kind = FK_ENVELOPE;
+	} else if (imap_p_word(c, "BODYSTRUCTURE")) {
+		it->kind = FK_STRUCTURE;
+		it->extended = 1;
+	} else if (imap_p_word(c, "BODY")) {
+		it->kind = FK_STRUCTURE;
+	} else
 		return "Unknown fetch item";
 	return NULL;
 }
@@ -121,8 +150,21 @@ static const char *p_atts(struct imap_cur *c, struct fetch_job *j)
 		while (imap_p_sp(&m));
 		return NULL;
 	}
-	if (imap_p_word(c, "ALL") || imap_p_word(c, "FULL"))
-		return "ENVELOPE, BODY and BODYSTRUCTURE are not available yet";
+	static const struct {
+		const char *name, *items;
+	} macros[] = {{"ALL", "FLAGS INTERNALDATE RFC822.SIZE ENVELOPE"},
+	              {"FULL", "FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY"}};
+	for (size_t k = 0; k < 2; k++)
+		if (imap_p_word(c, macros[k].name)) {
+			static char buf[64];
+			size_t len = strlen(macros[k].items);
+			memcpy(buf, macros[k].items, len + 1);
+			struct imap_cur m = {buf, buf + len};
+			do
+				p_att(&m, j);
+			while (imap_p_sp(&m));
+			return NULL;
+		}
 	if (!imap_p_char(c, '('))
 		return p_att(c, j);
 	do {
@@ -274,6 +316,32 @@ static void write_label(struct session *s, const struct fetch_item *it)
 		dbuf_printf(&s->out, "<%u>", it->p_off);
 }
 
+/* BODY[part...]: found by lib/mime in the parsed message. */
+static int write_part(struct session *s, const struct fetch_item *it, const char *d,
+                      const struct mime_msg *mm)
+{
+	static struct mime_sec sec;
+	struct mime_range r;
+	if (!mime_sec_parse(it->spec, it->speclen, &sec))
+		return 0;
+	int found = mime_section(mm, d, &sec, &r);
+	if (found < 0)
+		return 0;
+	dbuf_printf(&s->out, "BODY[%.*s]", (int)it->speclen, it->spec);
+	if (it->partial)
+		dbuf_printf(&s->out, "<%u>", it->p_off);
+	uint64_t origin = it->partial ? it->p_off : 0, count = found ? r.size : 0;
+	count = origin < count ? count - origin : 0;
+	if (it->partial && count > it->p_len)
+		count = it->p_len;
+	int ok = count ? dbuf_printf(&s->out, " {%llu}\r\n", (unsigned long long)count) &&
+	                     mime_range_write(&s->out, d, &r, origin, count, 1)
+	               : dbuf_puts(&s->out, " \"\"");
+	if (found)
+		mime_range_free(&r);
+	return ok;
+}
+
 /* BODY[...] of one message whose bytes are d[0..n). */
 static int write_body(struct session *s, const struct fetch_item *it, const char *d, size_t n)
 {
@@ -316,9 +384,17 @@ static int write_body(struct session *s, const struct fetch_item *it, const char
 static int needs_data(const struct fetch_job *j, const struct mh_msg *m)
 {
 	for (size_t k = 0; k < j->nitems; k++)
-		if (j->item[k].kind == FK_BODY || (j->item[k].kind == FK_SIZE && m->crlf_size < 0))
+		if (j->item[k].kind >= FK_BODY || (j->item[k].kind == FK_SIZE && m->crlf_size < 0))
 			return 1;
 	return 0;
+}
+
+/* Parse the MIME structure of d once per message. */
+static int parsed(struct mime_msg *mm, int *have, const char *d, size_t n)
+{
+	if (!*have)
+		*have = mime_parse(d, n, mm);
+	return *have;
 }
 
 /* The FETCH response for message i of the view.  Returns 0 when the
@@ -338,6 +414,8 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i)
 			s->sel->cache_dirty = 1;
 		m->crlf_size = (int64_t)imap_crlf_size(d, n, 0);
 	}
+	struct mime_msg mm = MIME_MSG_ZERO;
+	int have_mm = 0;
 	dbuf_printf(&s->out, "* %zu FETCH (", i + 1);
 	int sp = 0;
 	if (j->uid) {
@@ -366,12 +444,27 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i)
 			imap_w_date(&s->out, m->mtime);
 			break;
 		case FK_BODY:
-			if (!write_body(s, it, d, n))
+			if (it->sec == SEC_PART
+			        ? !parsed(&mm, &have_mm, d, n) || !write_part(s, it, d, &mm)
+			        : !write_body(s, it, d, n))
+				s->dead = 1;
+			break;
+		case FK_ENVELOPE:
+			dbuf_puts(&s->out, "ENVELOPE ");
+			if (!envelope_write(&s->out, d, header_end(d, n)))
+				s->dead = 1;
+			break;
+		case FK_STRUCTURE:
+			dbuf_puts(&s->out, it->extended ? "BODYSTRUCTURE " : "BODY ");
+			if (!parsed(&mm, &have_mm, d, n) ||
+			    !bodystructure_write(&s->out, &mm, d, it->extended))
 				s->dead = 1;
 			break;
 		}
 	}
 	dbuf_puts(&s->out, ")\r\n");
+	if (have_mm)
+		mime_free(&mm);
 	free(d);
 	return 1;
 }

@@ -29,12 +29,15 @@ struct user_cfg {
 	int idle_s; /* exit after this long without sessions */
 };
 
-enum fetch_kind { FK_FLAGS, FK_UID, FK_SIZE, FK_IDATE, FK_BODY };
-enum fetch_section { SEC_ALL, SEC_HEADER, SEC_TEXT, SEC_FIELDS, SEC_FIELDS_NOT };
+enum fetch_kind { FK_FLAGS, FK_UID, FK_SIZE, FK_IDATE, FK_BODY, FK_ENVELOPE, FK_STRUCTURE };
+enum fetch_section { SEC_ALL, SEC_HEADER, SEC_TEXT, SEC_FIELDS, SEC_FIELDS_NOT, SEC_PART };
 
 struct fetch_item {
 	enum fetch_kind kind;
 	enum fetch_section sec;
+	int extended;     /* FK_STRUCTURE: BODYSTRUCTURE, not BODY */
+	const char *spec; /* SEC_PART: the section text between the brackets */
+	size_t speclen;
 	int peek, partial;
 	const char *label; /* "RFC822", "RFC822.HEADER", "RFC822.TEXT" or NULL for BODY[...] */
 	uint32_t p_off, p_len;
