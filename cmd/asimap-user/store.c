@@ -86,7 +86,7 @@ static int apply(struct mh_seqs *sq, void *ctx)
 	return 1;
 }
 
-static int locking(void)
+int seq_locking(void)
 {
 	const char *v = getenv("ENABLE_MH_FILE_LOCKING");
 	return v && (!strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no"))
@@ -113,7 +113,7 @@ static int change_flags(struct session *s, const struct seqset *set, int uid, st
 	e->f = f;
 	e->nums = nums;
 	e->n = n;
-	int ok = n == 0 || mh_seq_update(f->mh.dirfd, locking(), apply, e);
+	int ok = n == 0 || mh_seq_update(f->mh.dirfd, seq_locking(), apply, e);
 	int err = errno;
 	free(nums);
 	f->dirty = 1; /* reread now rather than when inotify tells */

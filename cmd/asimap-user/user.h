@@ -118,6 +118,8 @@ void cmd_store(struct session *s, const char *tag, int uid, struct imap_cur *c);
 #define FLAG_KEYWORDS_MAX 32
 const char *flag_parse(struct imap_cur *c, uint32_t *bits, char **kw, size_t *nkw);
 int store_seen(struct session *s, const struct seqset *set, int uid);
+/* MH_SEQ_LOCK unless ENABLE_MH_FILE_LOCKING says false. */
+int seq_locking(void);
 
 /* write.c: EXPUNGE, UID EXPUNGE, COPY, MOVE, APPEND */
 void cmd_expunge(struct session *s, const char *tag, int uid, struct imap_cur *c);

@@ -94,19 +94,11 @@ static int seq_apply(struct mh_seqs *sq, void *ctx)
 	return e->remove ? edit_remove(sq, e) : edit_remove(sq, e) && edit_add(sq, e);
 }
 
-static int seq_lock(void)
-{
-	const char *v = getenv("ENABLE_MH_FILE_LOCKING");
-	return v && (!strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no"))
-	           ? MH_SEQ_NOLOCK
-	           : MH_SEQ_LOCK;
-}
-
 static int seq_edit(struct folder *f, const struct seq_msg *m, size_t n, const struct folder *kwsrc,
                     int remove)
 {
 	struct seq_edit e = {m, n, kwsrc, remove, NULL, 0};
-	return n == 0 || mh_seq_update(f->mh.dirfd, seq_lock(), seq_apply, &e);
+	return n == 0 || mh_seq_update(f->mh.dirfd, seq_locking(), seq_apply, &e);
 }
 
 /* The first number to try for a new message in f. */
@@ -418,7 +410,7 @@ static void append_into(struct session *s, const char *tag, struct append *a, st
 	}
 	struct seq_msg m = {num, a->bits, 0};
 	struct seq_edit e = {&m, 1, NULL, 0, a->kw, a->nkw};
-	if (!mh_seq_update(dst->mh.dirfd, seq_lock(), seq_apply, &e))
+	if (!mh_seq_update(dst->mh.dirfd, seq_locking(), seq_apply, &e))
 		log_warn("unable to set the flags of a message appended to %s: %s", dst->path,
 		         strerror(errno));
 	dst->dirty = 1;
