@@ -122,6 +122,15 @@ teardown_world() {
 	for p in $(supervisors); do
 		kill "$p" 2>/dev/null || true
 	done
+	# A supervisor that does not stop on TERM must not outlive the test.
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ -n "$(supervisors)" ] || break
+		sleep 0.05
+	done
+	for p in $(supervisors); do
+		kill -KILL "$p" 2>/dev/null || true
+	done
 	if [ -n "${W:-}" ] && [ -d "$W" ]; then
 		[ -z "${BATS_TEST_COMPLETED:-}" ] && [ -s "$W/server.log" ] && sed 's/^/# log: /' "$W/server.log" >&3 || true
 		rm -rf "$W"
