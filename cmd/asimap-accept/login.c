@@ -58,7 +58,7 @@ static int check_password(const struct accept_cfg *cfg, const char *user, size_t
                           const char *pw, size_t pwlen, struct pwfile_entry *e)
 {
 	int found = pwfile_lookup_cached_report(cfg->pwfile, cfg->rundir, user, ulen, e,
-						report_pwfile, (void *)(uintptr_t)cfg->pwfile);
+	                                        report_pwfile, (void *)(uintptr_t)cfg->pwfile);
 	if (found < 0) {
 		log_warn("unable to read password file %s: %s", cfg->pwfile, strerror(errno));
 		found = 0;

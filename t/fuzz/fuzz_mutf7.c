@@ -12,7 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	long n = mutf7_decode((const char *)data, size, a, sizeof a);
 	if (n >= 0) {
 		long m = mutf7_encode(a, (size_t)n, b, sizeof b);
-		if (m < 0 || mutf7_decode(b, (size_t)m, c, sizeof c) != n || memcmp(a, c, (size_t)n))
+		if (m < 0 || mutf7_decode(b, (size_t)m, c, sizeof c) != n ||
+		    memcmp(a, c, (size_t)n))
 			__builtin_trap();
 	}
 	mutf7_encode((const char *)data, size, b, sizeof b);
