@@ -12,6 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+const struct mh_flag mh_flags[MH_FLAG_COUNT] = {{MH_SEEN, "\\Seen", NULL},
+                                                {MH_ANSWERED, "\\Answered", "replied"},
+                                                {MH_FLAGGED, "\\Flagged", "flagged"},
+                                                {MH_DELETED, "\\Deleted", "Deleted"},
+                                                {MH_DRAFT, "\\Draft", "Draft"}};
+
 static int all_digits(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -153,20 +159,14 @@ static void apply(struct mh_folder *f, const char *name, size_t nlen, const char
 	uint32_t flag = 0;
 	uint64_t kw = 0;
 	int clear = 0;
-	static const struct {
-		const char *name;
-		uint32_t flag;
-	} map[] = {{"replied", MH_ANSWERED},
-	           {"flagged", MH_FLAGGED},
-	           {"Deleted", MH_DELETED},
-	           {"Draft", MH_DRAFT}};
 	if (strlen(unseen) == nlen && !memcmp(name, unseen, nlen)) {
 		flag = MH_SEEN;
 		clear = 1;
 	}
-	for (size_t i = 0; !flag && i < sizeof map / sizeof map[0]; i++)
-		if (strlen(map[i].name) == nlen && !memcmp(name, map[i].name, nlen))
-			flag = map[i].flag;
+	for (size_t i = 0; !flag && i < MH_FLAG_COUNT; i++)
+		if (mh_flags[i].seq && strlen(mh_flags[i].seq) == nlen &&
+		    !memcmp(name, mh_flags[i].seq, nlen))
+			flag = mh_flags[i].bit;
 	if (!flag) {
 		static const char *const skip[] = {"cur", "unseen", "Seen", "Recent"};
 		for (size_t i = 0; i < 4; i++)

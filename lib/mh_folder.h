@@ -21,6 +21,15 @@ enum {
 	MH_DRAFT = 1 << 4,
 };
 
+/* The system flags and the MH sequences that hold them (DESIGN.md):
+ * \Seen is the absence from the unseen sequence (seq NULL). */
+struct mh_flag {
+	uint32_t bit;
+	const char *imap, *seq;
+};
+#define MH_FLAG_COUNT 5
+extern const struct mh_flag mh_flags[MH_FLAG_COUNT];
+
 struct mh_msg {
 	uint32_t num; /* file name */
 	uint32_t uid; /* set by the caller (mh_state); 0 until then */

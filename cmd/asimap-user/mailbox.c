@@ -352,19 +352,11 @@ void session_sync(struct session *s, int allow_expunge)
 
 void write_flags(struct session *s, const struct mh_msg *m)
 {
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} names[] = {{MH_SEEN, "\\Seen"},
-	             {MH_ANSWERED, "\\Answered"},
-	             {MH_FLAGGED, "\\Flagged"},
-	             {MH_DELETED, "\\Deleted"},
-	             {MH_DRAFT, "\\Draft"}};
 	int first = 1;
 	dbuf_puts(&s->out, "FLAGS (");
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (m->flags & names[i].bit) {
-			dbuf_printf(&s->out, "%s%s", first ? "" : " ", names[i].name);
+	for (size_t i = 0; i < MH_FLAG_COUNT; i++)
+		if (m->flags & mh_flags[i].bit) {
+			dbuf_printf(&s->out, "%s%s", first ? "" : " ", mh_flags[i].imap);
 			first = 0;
 		}
 	for (size_t i = 0; i < s->sel->mh.nkw; i++)

@@ -114,8 +114,6 @@ static void cmd_enable(struct session *s, const char *tag, struct imap_cur *c)
 	session_reply(s, "%s OK ENABLE completed", tag);
 }
 
-static const char *const not_yet[] = {NULL};
-
 /* IDLE (RFC 2177): changes are pushed until the client says DONE. */
 static void cmd_idle(struct session *s, const char *tag)
 {
@@ -258,12 +256,6 @@ static void dispatch(struct session *s)
 			dispatch_selected(s, tag, &c, uid);
 			return;
 		}
-		for (int i = 0; not_yet[i]; i++)
-			if (imap_p_word(&c, not_yet[i])) {
-				session_reply(s, "%s NO [CANNOT] %s is not available yet", tag,
-				              not_yet[i]);
-				return;
-			}
 		session_reply(s, "%s BAD Unknown command or no mailbox selected", tag);
 	}
 }

@@ -11,15 +11,6 @@
 #include "mh_seq.h"
 #include "user.h"
 
-static const struct {
-	uint32_t bit;
-	const char *flag, *seq; /* \Seen is the absence from the unseen sequence */
-} sysflags[] = {{MH_SEEN, "\\Seen", NULL},
-                {MH_ANSWERED, "\\Answered", "replied"},
-                {MH_FLAGGED, "\\Flagged", "flagged"},
-                {MH_DELETED, "\\Deleted", "Deleted"},
-                {MH_DRAFT, "\\Draft", "Draft"}};
-
 /* Sequences that are not keywords: nmh's own, the system flags', and the
  * Python asimap's. */
 static int reserved(const char *name)
@@ -67,13 +58,13 @@ static int listed(const struct edit *e, const char *kw)
 static int apply(struct mh_seqs *sq, void *ctx)
 {
 	const struct edit *e = ctx;
-	for (size_t i = 0; i < sizeof sysflags / sizeof sysflags[0]; i++) {
-		int has = (e->bits & sysflags[i].bit) != 0;
+	for (size_t i = 0; i < MH_FLAG_COUNT; i++) {
+		int has = (e->bits & mh_flags[i].bit) != 0;
 		if (e->op != '=' && !has)
 			continue;
 		int set = e->op == '+' || (e->op == '=' && has);
-		const char *seq = sysflags[i].seq ? sysflags[i].seq : cfg.unseen;
-		if (!each_run(sq, e, seq, sysflags[i].seq ? set : !set))
+		const char *seq = mh_flags[i].seq ? mh_flags[i].seq : cfg.unseen;
+		if (!each_run(sq, e, seq, mh_flags[i].seq ? set : !set))
 			return 0;
 	}
 	for (size_t k = 0; k < e->nkw; k++)
@@ -129,10 +120,10 @@ const char *flag_parse(struct imap_cur *c, uint32_t *bits, char **kw, size_t *nk
 	if (imap_p_char(c, '\\')) {
 		if (!imap_p_atom(c, &a, &n))
 			return "Expected a flag";
-		for (size_t i = 0; i < sizeof sysflags / sizeof sysflags[0]; i++)
-			if (strlen(sysflags[i].flag) == n + 1 &&
-			    !strncasecmp(sysflags[i].flag + 1, a, n)) {
-				*bits |= sysflags[i].bit;
+		for (size_t i = 0; i < MH_FLAG_COUNT; i++)
+			if (strlen(mh_flags[i].imap) == n + 1 &&
+			    !strncasecmp(mh_flags[i].imap + 1, a, n)) {
+				*bits |= mh_flags[i].bit;
 				return NULL;
 			}
 		return "Unknown system flag";

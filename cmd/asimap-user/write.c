@@ -60,19 +60,13 @@ static int edit_remove(struct mh_seqs *sq, const struct seq_edit *e)
 
 static int edit_add(struct mh_seqs *sq, const struct seq_edit *e)
 {
-	static const struct {
-		uint32_t bit;
-		const char *seq;
-	} map[] = {{MH_ANSWERED, "replied"},
-	           {MH_FLAGGED, "flagged"},
-	           {MH_DELETED, "Deleted"},
-	           {MH_DRAFT, "Draft"}};
 	for (size_t i = 0; i < e->n; i++) {
 		uint32_t num = e->m[i].num;
 		if (!(e->m[i].flags & MH_SEEN) && !mh_seq_add(sq, cfg.unseen, num, num))
 			return 0;
-		for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
-			if ((e->m[i].flags & map[k].bit) && !mh_seq_add(sq, map[k].seq, num, num))
+		for (size_t k = 0; k < MH_FLAG_COUNT; k++)
+			if (mh_flags[k].seq && (e->m[i].flags & mh_flags[k].bit) &&
+			    !mh_seq_add(sq, mh_flags[k].seq, num, num))
 				return 0;
 		for (size_t k = 0; e->kwsrc && k < e->kwsrc->mh.nkw; k++)
 			if ((e->m[i].keywords >> k & 1) &&
