@@ -288,7 +288,12 @@ int mh_msg_read(const struct mh_folder *f, size_t i, char **data, size_t *len)
 		return 0;
 	*data = p;
 	*len = n;
-	return 1;
+	const struct mh_msg *m = &f->m[i];
+	int64_t mt = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+	return (uint64_t)sb.st_ino == m->ino && sb.st_size == m->size && mt == m->mtime_ns &&
+	               (size_t)sb.st_size == n
+	           ? 1
+	           : 2;
 }
 
 struct walk {

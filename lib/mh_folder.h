@@ -36,11 +36,12 @@ struct mh_msg {
 	uint64_t ino; /* the file's identity: inode, size, mtime in ns */
 	int64_t size;
 	int64_t mtime_ns;
-	uint32_t flags;    /* MH_SEEN ... */
-	uint64_t keywords; /* bits into mh_folder.kw */
-	int64_t mtime;     /* the internal date */
-	int64_t crlf_size; /* size on the wire, -1 until known */
-	uint64_t modseq;   /* when its flags last changed (the supervisor's counter) */
+	uint32_t flags;            /* MH_SEEN ... */
+	uint64_t keywords;         /* bits into mh_folder.kw */
+	int64_t mtime;             /* the internal date */
+	int64_t crlf_size;         /* size on the wire, -1 until known */
+	uint64_t modseq;           /* when its flags last changed (the supervisor's counter) */
+	const unsigned char *meta; /* its mh_cache entry, or NULL until known */
 };
 
 struct mh_folder {
@@ -72,7 +73,9 @@ long mh_folder_find(const struct mh_folder *f, uint32_t num);
 /* Index of the first message with num >= v (f->n when none). */
 size_t mh_folder_lower(const struct mh_folder *f, uint32_t v);
 /* Read message i whole into *data (malloc'd, caller frees).  Returns 1,
- * or 0 with errno set (ENOENT when an outside tool removed it). */
+ * 2 when the file read is not the one listed (changed in place since:
+ * its identity differs), or 0 with errno set (ENOENT when an outside tool
+ * removed it). */
 int mh_msg_read(const struct mh_folder *f, size_t i, char **data, size_t *len);
 
 /* Call fn for every folder under rootfd, depth first, with its IMAP name

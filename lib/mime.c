@@ -391,3 +391,18 @@ void mime_free(struct mime_msg *m)
 	m->part = NULL;
 	m->nparts = m->cap = 0;
 }
+
+size_t mime_header_end(const char *d, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		const char *lf = memchr(d + i, '\n', n - i);
+		if (!lf)
+			return n;
+		size_t line = (size_t)(lf - (d + i));
+		if (line == 0 || (line == 1 && d[i] == '\r'))
+			return (size_t)(lf - d) + 1;
+		i = (size_t)(lf - d) + 1;
+	}
+	return n;
+}

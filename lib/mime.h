@@ -72,6 +72,8 @@ struct mime_msg {
  * its memory; mime_free releases it. */
 int mime_parse(const char *msg, size_t len, struct mime_msg *out);
 void mime_free(struct mime_msg *m);
+/* Where the header of d[0..n) ends: after its first empty line, or at n. */
+size_t mime_header_end(const char *d, size_t n);
 
 static inline uint64_t mime_body_off(const struct mime_part *p)
 {

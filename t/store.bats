@@ -294,3 +294,46 @@ c FETCH 1:* RFC822.SIZE
 	[[ "$output" == *"* 7 FETCH (RFC822.SIZE 46)"* ]]
 	[ "$(printf '%s\n' "$output" | grep -c RFC822.SIZE)" -eq 12 ]
 }
+
+@test "ENVELOPE, BODY and BODYSTRUCTURE come from the cache byte for byte, and never stale" {
+	local script='a LOGIN u1 pw1
+b SELECT INBOX
+c FETCH 1:* (ENVELOPE BODY BODYSTRUCTURE RFC822.SIZE)
+!wait c'
+	# The corpus's multipart messages make the answers worth caching.
+	i=13
+	for f in "$CORPUS"/*.eml; do
+		cp "$f" "$W/mail/u1/inbox/$i"
+		i=$((i + 1))
+		[ $i -lt 40 ] || break
+	done
+	chown -R "$SVC_UID" "$W/mail/u1/inbox"
+	run imap "$PORT" <<<"$script"
+	[ "$status" -eq 0 ]
+	first=$(printf '%s\n' "$output" | grep ' FETCH (')
+	[ "$(printf '%s\n' "$first" | wc -l)" -eq $((i - 1)) ]
+	[[ "$output" == *"c OK"* ]]
+	[ -s "$W/mail/u1/inbox/.asimap-cache" ]
+	kill $(supervisors); sleep 0.3
+	# From the cache: the files cannot be read, the answers still come, the same.
+	chmod 000 "$W/mail/u1/inbox/"[1-9]*
+	run imap "$PORT" <<<"$script"
+	chmod 644 "$W/mail/u1/inbox/"[1-9]*
+	[ "$(printf '%s\n' "$output" | grep ' FETCH (')" = "$first" ]
+	# In the same supervisor, the answers kept in memory are the same too.
+	run imap "$PORT" <<<"$script"
+	[ "$(printf '%s\n' "$output" | grep ' FETCH (')" = "$first" ]
+	kill $(supervisors); sleep 0.3
+	# A file replaced in place: its new envelope, not the cached one.
+	printf 'Subject: replaced\nFrom: x@example.org\n\nbody\n' >"$W/mail/u1/inbox/13"
+	run imap "$PORT" <<<"$script"
+	[[ "$output" == *'* 13 FETCH (ENVELOPE (NIL "replaced" (("x" NIL "x" "example.org"))'* ]] ||
+		[[ "$output" == *'* 13 FETCH (ENVELOPE (NIL "replaced" ((NIL NIL "x" "example.org"))'* ]]
+	[ "$(printf '%s\n' "$output" | grep ' FETCH (' | grep -v '^\* 13 ')" = "$(printf '%s\n' "$first" | grep -v '^\* 13 ')" ]
+	# A damaged cache is no cache: the same answers again.
+	kill $(supervisors); sleep 0.3
+	cp "$W/mail/u1/inbox/.asimap-cache" "$BATS_TEST_TMPDIR/c"
+	dd if=/dev/urandom of="$W/mail/u1/inbox/.asimap-cache" bs=1 seek=3000 count=50 conv=notrunc 2>/dev/null
+	run imap "$PORT" <<<"$script"
+	[ "$(printf '%s\n' "$output" | grep ' FETCH (' | grep -v '^\* 13 ')" = "$(printf '%s\n' "$first" | grep -v '^\* 13 ')" ]
+}

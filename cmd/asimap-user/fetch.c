@@ -243,22 +243,6 @@ void fetch_free(struct fetch_job *j)
 	free(j);
 }
 
-/* Where the header ends: after the first empty line, or at the end. */
-static size_t header_end(const char *d, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		const char *lf = memchr(d + i, '\n', n - i);
-		if (!lf)
-			return n;
-		size_t line = (size_t)(lf - (d + i));
-		if (line == 0 || (line == 1 && d[i] == '\r'))
-			return (size_t)(lf - d) + 1;
-		i = (size_t)(lf - d) + 1;
-	}
-	return n;
-}
-
 static int field_listed(const struct fetch_item *it, const char *name, size_t n)
 {
 	for (size_t k = 0; k < it->nfields; k++)
@@ -346,7 +330,7 @@ static int write_part(struct session *s, const struct fetch_item *it, const char
 static int write_body(struct session *s, const struct fetch_item *it, const char *d, size_t n)
 {
 	static struct dbuf part;
-	size_t he = header_end(d, n);
+	size_t he = mime_header_end(d, n);
 	int ok;
 	dbuf_clear(&part);
 	switch (it->sec) {
@@ -381,11 +365,15 @@ static int write_body(struct session *s, const struct fetch_item *it, const char
 	return dbuf_printf(&s->out, " {%zu}\r\n", len) && dbuf_put(&s->out, p, len);
 }
 
-static int needs_data(const struct fetch_job *j, const struct mh_msg *m)
+/* Does the job need the message's bytes (1), or its metadata (2)? */
+static int needs(const struct fetch_job *j, int what)
 {
-	for (size_t k = 0; k < j->nitems; k++)
-		if (j->item[k].kind >= FK_BODY || (j->item[k].kind == FK_SIZE && m->crlf_size < 0))
+	for (size_t k = 0; k < j->nitems; k++) {
+		enum fetch_kind kind = j->item[k].kind;
+		if (what == 1 ? kind == FK_BODY
+		              : kind == FK_SIZE || kind == FK_ENVELOPE || kind == FK_STRUCTURE)
 			return 1;
+	}
 	return 0;
 }
 
@@ -407,12 +395,20 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i)
 	struct mh_msg *m = &s->sel->mh.m[at];
 	char *d = NULL;
 	size_t n = 0;
-	if (needs_data(j, m)) {
-		if (!mh_msg_read(&s->sel->mh, (size_t)at, &d, &n))
+	int rc = 0;
+	if (needs(j, 1) && !(rc = mh_msg_read(&s->sel->mh, (size_t)at, &d, &n)))
+		return 0;
+	struct mh_meta mt = {0};
+	if (needs(j, 2)) {
+		const unsigned char *e = folder_meta(s->sel, (size_t)at, d, n, rc);
+		if (!e) {
+			if (errno != ENOENT)
+				log_warn("unable to read message %u of %s: %s", m->num,
+				         s->sel->path, strerror(errno));
+			free(d);
 			return 0;
-		if (m->crlf_size < 0)
-			s->sel->cache_dirty = 1;
-		m->crlf_size = (int64_t)imap_crlf_size(d, n, 0);
+		}
+		mh_meta_get(e, &mt);
 	}
 	struct mime_msg mm = MIME_MSG_ZERO;
 	int have_mm = 0;
@@ -437,7 +433,7 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i)
 			dbuf_printf(&s->out, "UID %u", m->uid);
 			break;
 		case FK_SIZE:
-			dbuf_printf(&s->out, "RFC822.SIZE %lld", (long long)m->crlf_size);
+			dbuf_printf(&s->out, "RFC822.SIZE %lld", (long long)mt.crlf_size);
 			break;
 		case FK_IDATE:
 			dbuf_puts(&s->out, "INTERNALDATE ");
@@ -451,14 +447,14 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i)
 			break;
 		case FK_ENVELOPE:
 			dbuf_puts(&s->out, "ENVELOPE ");
-			if (!envelope_write(&s->out, d, header_end(d, n)))
-				s->dead = 1;
+			dbuf_put(&s->out, mt.env, mt.env_len);
 			break;
 		case FK_STRUCTURE:
 			dbuf_puts(&s->out, it->extended ? "BODYSTRUCTURE " : "BODY ");
-			if (!parsed(&mm, &have_mm, d, n) ||
-			    !bodystructure_write(&s->out, &mm, d, it->extended))
-				s->dead = 1;
+			if (it->extended)
+				dbuf_put(&s->out, mt.bs, mt.bs_len);
+			else
+				dbuf_put(&s->out, mt.body, mt.body_len);
 			break;
 		}
 	}

@@ -10,7 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "envelope.h"
+#include "imap_write.h"
 #include "log.h"
+#include "mime.h"
 #include "mh_cache.h"
 #include "user.h"
 
@@ -120,38 +123,115 @@ static int assign_uids(struct folder *f, struct mh_folder *nf, struct mh_state_d
 	return 1;
 }
 
-/* Sizes known from an earlier run, for files that are still the same. */
-static void apply_cache(struct folder *f)
+/* Give nf's messages that lack them the entries of f's cache file. */
+static void attach(struct folder *f, struct mh_folder *nf)
 {
-	struct mh_cache_rec *recs;
-	size_t n;
-	if (!mh_cache_load(f->mh.dirfd, &recs, &n))
-		return;
-	for (size_t i = 0; i < f->mh.n; i++) {
-		struct mh_msg *m = &f->mh.m[i];
-		const struct mh_cache_rec *r = mh_cache_find(recs, n, m->ino, m->size, m->mtime_ns);
-		if (r)
-			m->crlf_size = r->crlf_size;
+	for (size_t i = 0; i < nf->n; i++) {
+		struct mh_msg *m = &nf->m[i];
+		struct mh_ident id = {m->ino, m->size, m->mtime_ns};
+		const unsigned char *e = m->meta ? NULL : mh_cache_find(&f->cache, &id);
+		if (e) {
+			struct mh_meta mt;
+			mh_meta_get(e, &mt);
+			m->meta = e;
+			m->crlf_size = mt.crlf_size;
+		}
 	}
-	free(recs);
+}
+
+/* What the cache file knows, attached to the messages that are still the
+ * same files; read at the first need, once per open. */
+static void load_cache(struct folder *f)
+{
+	if (f->cache_loaded)
+		return;
+	f->cache_loaded = 1;
+	if (mh_cache_load(&f->cache, f->mh.dirfd))
+		attach(f, &f->mh);
 }
 
 void folder_save_cache(struct folder *f)
 {
 	if (!f->cache_dirty)
 		return;
-	struct mh_cache_rec *recs = malloc((f->mh.n ? f->mh.n : 1) * sizeof *recs);
-	size_t n = 0;
-	for (size_t i = 0; recs && i < f->mh.n; i++) {
-		const struct mh_msg *m = &f->mh.m[i];
-		if (m->crlf_size >= 0)
-			recs[n++] =
-			    (struct mh_cache_rec){m->ino, m->size, m->mtime_ns, m->crlf_size};
-	}
-	if (!recs || !mh_cache_save(f->mh.dirfd, recs, n))
+	const unsigned char **live = malloc((f->mh.n ? f->mh.n : 1) * sizeof *live);
+	for (size_t i = 0; live && i < f->mh.n; i++)
+		live[i] = f->mh.m[i].meta;
+	if (!live || !mh_cache_save(&f->cache, f->mh.dirfd, live, f->mh.n))
 		log_warn("unable to save the cache of folder %s: %s", f->path, strerror(errno));
-	free(recs);
+	free(live);
 	f->cache_dirty = 0;
+}
+
+/* The metadata of d[0..n), the bytes of message m. */
+static const unsigned char *compute(struct folder *f, struct mh_msg *m, const char *d, size_t n,
+                                    int same)
+{
+	static struct dbuf env, body, bs;
+	struct mime_msg mm = MIME_MSG_ZERO;
+	size_t he = mime_header_end(d, n);
+	dbuf_clear(&env);
+	dbuf_clear(&body);
+	dbuf_clear(&bs);
+	int ok = envelope_write(&env, d, he) && mime_parse(d, n, &mm) &&
+	         bodystructure_write(&body, &mm, d, 0) && bodystructure_write(&bs, &mm, d, 1);
+	mime_free(&mm);
+	if (!ok)
+		return NULL;
+	/* A file changed since it was listed gets an identity no file has:
+	 * the entry serves this once and is never found again. */
+	struct mh_meta mt = {same ? (struct mh_ident){m->ino, m->size, m->mtime_ns}
+	                          : (struct mh_ident){0, -1, -1},
+	                     (int64_t)imap_crlf_size(d, n, 0),
+	                     (int64_t)he,
+	                     dbuf_data(&env),
+	                     dbuf_data(&body),
+	                     dbuf_data(&bs),
+	                     (uint32_t)dbuf_live(&env),
+	                     (uint32_t)dbuf_live(&body),
+	                     (uint32_t)dbuf_live(&bs)};
+	const unsigned char *e = mh_cache_add(&f->cache, &mt);
+	if (!e) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (same) {
+		m->meta = e;
+		m->crlf_size = mt.crlf_size;
+		f->cache_dirty = 1;
+	} else {
+		f->dirty = 1; /* reread the folder: the file is another now */
+	}
+	return e;
+}
+
+const unsigned char *folder_meta(struct folder *f, size_t i, const char *d, size_t n, int rc)
+{
+	struct mh_msg *m = &f->mh.m[i];
+	load_cache(f);
+	if (m->meta)
+		return m->meta;
+	char *own = NULL;
+	if (!d) {
+		if (!(rc = mh_msg_read(&f->mh, i, &own, &n)))
+			return NULL;
+		d = own;
+	}
+	const unsigned char *e = compute(f, m, d, n, rc == 1);
+	int err = errno;
+	free(own);
+	errno = err;
+	return e;
+}
+
+int folder_sizes(struct folder *f)
+{
+	load_cache(f);
+	for (size_t i = 0; i < f->mh.n; i++)
+		if (f->mh.m[i].crlf_size < 0 && !folder_meta(f, i, NULL, 0, 0) && errno != ENOENT)
+			return 0;
+	folder_save_cache(f);
+	return 1;
 }
 
 struct folder *folder_open(const char *path, const char *unseen)
@@ -180,7 +260,7 @@ struct folder *folder_open(const char *path, const char *unseen)
 		return NULL;
 	}
 	mh_state_diff_free(&diff);
-	apply_cache(f);
+	mh_cache_init(&f->cache);
 	watch(f); /* before the stamp: a change between the two is seen */
 	stamp(f);
 	f->refs = 1;
@@ -203,6 +283,7 @@ void folder_close(struct folder *f)
 		inotify_rm_watch(ino_fd, f->wd);
 	mh_folder_free(&f->mh);
 	mh_state_free(&f->state);
+	mh_cache_free(&f->cache);
 	free(f);
 }
 
@@ -275,11 +356,15 @@ static void carry(struct folder *f, struct mh_folder *nf)
 		}
 		kept++;
 		m->modseq = o->modseq;
-		if (o->ino == m->ino && o->size == m->size && o->mtime_ns == m->mtime_ns)
+		if (o->ino == m->ino && o->size == m->size && o->mtime_ns == m->mtime_ns) {
 			m->crlf_size = o->crlf_size;
+			m->meta = o->meta;
+		}
 		if (o->flags != m->flags || o->keywords != m->keywords)
 			m->modseq = ++f->modseq;
 	}
+	if (f->cache_loaded)
+		attach(f, nf);
 	if (kept < f->mh.n)
 		f->removals++;
 }

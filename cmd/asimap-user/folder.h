@@ -15,16 +15,19 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "mh_cache.h"
 #include "mh_folder.h"
 #include "mh_state.h"
 
 struct folder {
 	struct folder *next;
-	char path[MH_NAME_MAX_BYTES + 1];     /* relative to the mail root ("inbox") */
-	struct mh_folder mh;                  /* messages by number (and so by UID) */
-	struct mh_state state;                /* UIDVALIDITY, UIDNEXT, UIDs, as saved */
-	uint64_t resets;                      /* counts UIDVALIDITY changes while open */
-	int cache_dirty;                      /* sizes were computed that the cache file lacks */
+	char path[MH_NAME_MAX_BYTES + 1]; /* relative to the mail root ("inbox") */
+	struct mh_folder mh;              /* messages by number (and so by UID) */
+	struct mh_state state;            /* UIDVALIDITY, UIDNEXT, UIDs, as saved */
+	uint64_t resets;                  /* counts UIDVALIDITY changes while open */
+	struct mh_cache cache;            /* metadata known (loaded at the first need) */
+	int cache_loaded;
+	int cache_dirty;                      /* entries were made that the cache file lacks */
 	int refs;                             /* sessions that have it selected */
 	int wd;                               /* inotify watch, or -1 */
 	int dirty;                            /* something changed on disk */
@@ -56,6 +59,14 @@ int folder_in_use(const char *path);
 /* Write the metadata cache if it has something new.  Never fails: the
  * cache only saves time. */
 void folder_save_cache(struct folder *f);
+/* The metadata of message i of f->mh (wire size, header length, ENVELOPE,
+ * BODY and BODYSTRUCTURE answers), from the cache or computed now from
+ * its bytes: d[0..n) when the caller read them (rc: what mh_msg_read
+ * returned), else read here.  NULL with errno when the message cannot be
+ * read (ENOENT: removed by another program) or out of memory. */
+const unsigned char *folder_meta(struct folder *f, size_t i, const char *d, size_t n, int rc);
+/* Make every message's wire size known (for STATUS SIZE).  1, or 0. */
+int folder_sizes(struct folder *f);
 /* Index in f->mh of uid, or -1 when it is gone. */
 long folder_find(const struct folder *f, uint32_t uid);
 /* Index in f->mh of the first message with UID >= uid. */
