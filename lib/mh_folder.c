@@ -1,5 +1,6 @@
 #include "mh_folder.h"
 
+#include "mh_state.h"
 #include "mutf7.h"
 
 #include <dirent.h>
@@ -107,6 +108,28 @@ long mh_folder_find(const struct mh_folder *f, uint32_t num)
 	return i < f->n && f->m[i].num == num ? (long)i : -1;
 }
 
+/* A message as its file is now. */
+static void set_msg(struct mh_msg *m, uint32_t num, const struct stat *sb)
+{
+	memset(m, 0, sizeof *m);
+	m->num = num;
+	m->flags = MH_SEEN; /* until the unseen sequence says otherwise */
+	m->mtime = (int64_t)sb->st_mtime;
+	m->ino = (uint64_t)sb->st_ino;
+	m->size = (int64_t)sb->st_size;
+	m->mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+	m->crlf_size = -1;
+	m->verified = 1;
+}
+
+uint32_t mh_msg_num(const char *name)
+{
+	size_t n = strlen(name);
+	if (!all_digits(name, n) || name[0] == '0' || n > 9)
+		return 0;
+	return (uint32_t)strtoul(name, NULL, 10);
+}
+
 static int scan_messages(struct mh_folder *f)
 {
 	int fd = fcntl(f->dirfd, F_DUPFD_CLOEXEC, 0);
@@ -136,15 +159,7 @@ static int scan_messages(struct mh_folder *f)
 			}
 			f->m = m;
 		}
-		struct mh_msg *m = &f->m[f->n++];
-		memset(m, 0, sizeof *m);
-		m->num = (uint32_t)strtoul(de->d_name, NULL, 10);
-		m->flags = MH_SEEN; /* until the unseen sequence says otherwise */
-		m->mtime = (int64_t)sb.st_mtime;
-		m->ino = (uint64_t)sb.st_ino;
-		m->size = (int64_t)sb.st_size;
-		m->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
-		m->crlf_size = -1;
+		set_msg(&f->m[f->n++], (uint32_t)strtoul(de->d_name, NULL, 10), &sb);
 	}
 	closedir(d);
 	if (f->n)
@@ -240,6 +255,97 @@ int mh_folder_load(struct mh_folder *f, int dirfd, const char *unseen)
 		return 0;
 	}
 	return 1;
+}
+
+int mh_folder_from_list(struct mh_folder *f, int dirfd, const char *unseen,
+                        const struct mh_state_msg *sm, size_t n)
+{
+	memset(f, 0, sizeof *f);
+	f->dirfd = dirfd;
+	f->m = malloc((n ? n : 1) * sizeof *f->m);
+	if (!f->m)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		struct mh_msg *m = &f->m[i];
+		memset(m, 0, sizeof *m);
+		m->num = sm[i].num;
+		m->flags = MH_SEEN;
+		m->ino = sm[i].id.ino;
+		m->size = sm[i].id.size;
+		m->mtime_ns = sm[i].id.mtime_ns;
+		/* st_mtime: seconds rounded down, also before 1970 */
+		m->mtime = m->mtime_ns / 1000000000 - (m->mtime_ns % 1000000000 < 0);
+		m->crlf_size = -1;
+	}
+	f->n = n;
+	if (read_sequences(f, unseen))
+		return 1;
+fail:;
+	int e = errno;
+	mh_folder_free(f);
+	errno = e;
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+int mh_folder_refresh(struct mh_folder *nf, const struct mh_folder *old, int dirfd, uint32_t *nums,
+                      size_t n, const char *unseen)
+{
+	memset(nf, 0, sizeof *nf);
+	nf->dirfd = dirfd;
+	if (n)
+		qsort(nums, n, sizeof *nums, cmp_u32);
+	nf->m = malloc((old->n + n ? old->n + n : 1) * sizeof *nf->m);
+	if (!nf->m)
+		goto fail;
+	/* Merge the old list with the files named, in number order. */
+	size_t i = 0, k = 0;
+	while (i < old->n || k < n) {
+		if (k < n && k && nums[k] == nums[k - 1]) {
+			k++;
+			continue;
+		}
+		if (k == n || (i < old->n && old->m[i].num < nums[k])) {
+			nf->m[nf->n++] = old->m[i++];
+			continue;
+		}
+		uint32_t num = nums[k++];
+		const struct mh_msg *o = i < old->n && old->m[i].num == num ? &old->m[i++] : NULL;
+		char name[16];
+		struct stat sb;
+		snprintf(name, sizeof name, "%u", num);
+		if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT && errno != ENOTDIR)
+				goto fail;
+			continue; /* gone */
+		}
+		if (!S_ISREG(sb.st_mode))
+			continue;
+		struct mh_msg *m = &nf->m[nf->n++];
+		set_msg(m, num, &sb);
+		if (o && o->ino == m->ino && o->size == m->size && o->mtime_ns == m->mtime_ns) {
+			m->crlf_size = o->crlf_size; /* the same file */
+			m->meta = o->meta;
+			m->uid = o->uid;
+			m->modseq = o->modseq;
+		}
+	}
+	for (size_t j = 0; j < nf->n; j++) { /* flags come from .mh_sequences alone */
+		nf->m[j].flags = MH_SEEN;
+		nf->m[j].keywords = 0;
+	}
+	if (read_sequences(nf, unseen))
+		return 1;
+fail:;
+	int e = errno;
+	mh_folder_free(nf);
+	errno = e;
+	return 0;
 }
 
 void mh_folder_free(struct mh_folder *f)

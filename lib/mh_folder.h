@@ -42,6 +42,7 @@ struct mh_msg {
 	int64_t crlf_size;         /* size on the wire, -1 until known */
 	uint64_t modseq;           /* when its flags last changed (the supervisor's counter) */
 	const unsigned char *meta; /* its mh_cache entry, or NULL until known */
+	int verified; /* its identity was read from the file itself (else: from state) */
 };
 
 struct mh_folder {
@@ -67,6 +68,21 @@ int mh_open_dir(int rootfd, const char *path);
  * folder takes dirfd).  unseen names the profile's Unseen-Sequence.
  * Returns 1, or 0 with errno set. */
 int mh_folder_load(struct mh_folder *f, int dirfd, const char *unseen);
+/* The same from the message list of a state file (mh_state's records,
+ * ascending by number) instead of the directory: no file is looked at but
+ * .mh_sequences, and every message is left unverified. */
+struct mh_state_msg;
+int mh_folder_from_list(struct mh_folder *f, int dirfd, const char *unseen,
+                        const struct mh_state_msg *m, size_t n);
+/* nf becomes old with the message files named nums[0..n) looked at again
+ * (added, changed or removed as they are now) and the flags read again;
+ * nf takes dirfd (old keeps its own).  nums is sorted here.  1, or 0 with
+ * errno. */
+int mh_folder_refresh(struct mh_folder *nf, const struct mh_folder *old, int dirfd, uint32_t *nums,
+                      size_t n, const char *unseen);
+/* Is name a message file's name ("1" to "999999999", no leading zero)?
+ * Returns its number, or 0. */
+uint32_t mh_msg_num(const char *name);
 void mh_folder_free(struct mh_folder *f);
 /* Index of message num, or -1 (by number; UIDs ascend with numbers). */
 long mh_folder_find(const struct mh_folder *f, uint32_t num);

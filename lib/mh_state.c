@@ -575,3 +575,38 @@ done:;
 	}
 	return 1;
 }
+
+#define STAMP_MAGIC "asimapT1"
+#define STAMP_BYTES 48
+
+int mh_stamp_read(int dirfd, struct mh_stamp *s)
+{
+	unsigned char b[STAMP_BYTES];
+	int fd = openat(dirfd, MH_STAMP_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return 0;
+	ssize_t n = pread(fd, b, sizeof b, 0);
+	close(fd);
+	if (n != (ssize_t)sizeof b || memcmp(b, STAMP_MAGIC, 8) ||
+	    get64(b + 40) != mh_state_checksum(b, 40))
+		return 0;
+	s->dir_mtime_ns = (int64_t)get64(b + 8);
+	s->state_id.ino = get64(b + 16);
+	s->state_id.size = (int64_t)get64(b + 24);
+	s->state_id.mtime_ns = (int64_t)get64(b + 32);
+	return s->dir_mtime_ns != 0;
+}
+
+int mh_stamp_write(int fd, const struct mh_stamp *s)
+{
+	unsigned char b[STAMP_BYTES] = {0};
+	memcpy(b, STAMP_MAGIC, 8);
+	if (s) {
+		put64(b + 8, (uint64_t)s->dir_mtime_ns);
+		put64(b + 16, s->state_id.ino);
+		put64(b + 24, (uint64_t)s->state_id.size);
+		put64(b + 32, (uint64_t)s->state_id.mtime_ns);
+	}
+	put64(b + 40, mh_state_checksum(b, 40));
+	return pwrite(fd, b, sizeof b, 0) == (ssize_t)sizeof b;
+}

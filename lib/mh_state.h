@@ -147,4 +147,25 @@ int mh_state_reconcile(const struct mh_state *old, const struct mh_state_file *f
                        uint32_t now, struct mh_state *out, struct mh_state_diff *diff);
 void mh_state_diff_free(struct mh_state_diff *d);
 
+/* The stamp (MH_STAMP_FILE, 48 bytes, rewritten in place so that writing
+ * it does not change the folder directory's mtime): "the message files of
+ * this directory, when its mtime was dir_mtime_ns, were exactly those of
+ * the state file with identity state_id".  A folder whose directory mtime
+ * and state file still match it can be opened from the state file without
+ * listing the directory.  Whoever writes it must know that no message file
+ * changed since its last listing (inotify) and that the mtime is already in
+ * the past (the coarse clock has moved on: a later change cannot share it).
+ * Layout: "asimapT1", i64 dir mtime, u64 inode, i64 size, i64 mtime (ns) of
+ * the state file, u64 mh_state_checksum of the 40 bytes before. */
+#define MH_STAMP_FILE ".asimap-stamp"
+struct mh_stamp {
+	int64_t dir_mtime_ns;
+	struct mh_ident state_id;
+};
+/* 1 and *s when dirfd has a valid stamp, else 0. */
+int mh_stamp_read(int dirfd, struct mh_stamp *s);
+/* Write *s (s NULL: make the stamp match nothing) into the open stamp
+ * file fd.  1, or 0 with errno. */
+int mh_stamp_write(int fd, const struct mh_stamp *s);
+
 #endif

@@ -10,7 +10,7 @@
 DEBIAN_PACKAGES="build-essential pkg-config libssl-dev libsodium-dev openssl
 ucspi-tcp bats python3 isync systemd clang libclang-rt-14-dev procps
 libargon2-dev libcrypt-dev nmh python3-django python3-argon2 python3-bcrypt util-linux
-dovecot-imapd"
+dovecot-imapd strace"
 
 missing=
 for pkg in $DEBIAN_PACKAGES; do

@@ -337,3 +337,54 @@ c FETCH 1:* (ENVELOPE BODY BODYSTRUCTURE RFC822.SIZE)
 	run imap "$PORT" <<<"$script"
 	[ "$(printf '%s\n' "$output" | grep ' FETCH (' | grep -v '^\* 13 ')" = "$(printf '%s\n' "$first" | grep -v '^\* 13 ')" ]
 }
+
+# The message files the supervisor looked at (stat) while SELECT ran in a
+# fresh supervisor: strace on it between LOGIN and SELECT.
+select_stats() {
+	local out=$BATS_TEST_TMPDIR/strace.$1
+	kill $(supervisors) 2>/dev/null; sleep 0.3
+	imap "$PORT" <<S >/dev/null
+a LOGIN u1 pw1
+!wait a
+!sh strace -f -qq -e trace=newfstatat,statx,stat,lstat -o $out -p \$(pgrep -f "asimap-user [^ ]+ $W/") & echo \$! >$out.pid; sleep 1
+b SELECT INBOX
+!wait b
+!sh sleep 0.3; kill \$(cat $out.pid)
+c LOGOUT
+!wait c
+S
+	grep -cE '(newfstatat|statx)\([0-9A-Z_]+, "[0-9]+"' "$out" || true
+}
+
+@test "a folder unchanged since it was last closed opens from its state file, without looking at each message" {
+	command -v strace >/dev/null || skip "strace is not installed (mk/deps.sh installs it)"
+	make_folder "$W/mail/u1/inbox" 400
+	chown -R "$SVC_UID" "$W/mail/u1/inbox"
+	# The first open lists and looks at every file, and leaves a stamp.
+	[ "$(select_stats 1)" -ge 400 ]
+	[ -s "$W/mail/u1/inbox/.asimap-stamp" ]
+	# Unchanged: no file is looked at.
+	[ "$(select_stats 2)" -eq 0 ]
+	# A message added while no supervisor ran: the directory is listed again.
+	printf 'Subject: late\n\nlate\n' >"$W/mail/u1/inbox/401"
+	chown "$SVC_UID" "$W/mail/u1/inbox/401"
+	[ "$(select_stats 3)" -ge 400 ]
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+c FETCH 401 (BODY[HEADER.FIELDS (SUBJECT)])
+!wait c
+S
+	[[ "$output" == *"* 401 EXISTS"* ]]
+	[[ "$output" == *"Subject: late"* ]]
+	# A stamp that does not check (damaged) is no stamp.
+	[ "$(select_stats 4)" -eq 0 ]
+	printf 'garbage' | dd of="$W/mail/u1/inbox/.asimap-stamp" bs=1 seek=10 conv=notrunc 2>/dev/null
+	[ "$(select_stats 5)" -ge 400 ]
+	# The state file replaced behind its back: not the one the stamp vouched for.
+	[ "$(select_stats 6)" -eq 0 ]
+	cp -p "$W/mail/u1/inbox/.asimap-state" "$W/mail/u1/inbox/.asimap-state.new"
+	mv "$W/mail/u1/inbox/.asimap-state.new" "$W/mail/u1/inbox/.asimap-state"
+	[ "$(select_stats 7)" -ge 400 ]
+}

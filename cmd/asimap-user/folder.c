@@ -21,6 +21,8 @@
 	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB |        \
 	 IN_DELETE_SELF | IN_MOVE_SELF)
 
+#define PEND_MAX 65536 /* changed files remembered; more: list the directory */
+
 static struct folder *folders;
 static int ino_fd = -1;
 
@@ -32,17 +34,49 @@ int folder_init(void)
 	return ino_fd;
 }
 
+/* Remember that message file num changed. */
+static void pend(struct folder *f, uint32_t num)
+{
+	if (f->rescan)
+		return;
+	if (f->npend == f->cappend) {
+		size_t cap = f->cappend ? f->cappend * 2 : 64;
+		uint32_t *p = cap <= PEND_MAX ? realloc(f->pend, cap * sizeof *p) : NULL;
+		if (!p) {
+			f->rescan = 1; /* too many: list the directory instead */
+			f->npend = 0;
+			return;
+		}
+		f->pend = p;
+		f->cappend = cap;
+	}
+	f->pend[f->npend++] = num;
+}
+
 void folder_inotify(void)
 {
 	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t n;
+	if (ino_fd < 0)
+		return;
 	while ((n = read(ino_fd, buf, sizeof buf)) > 0) {
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)(void *)p;
-			for (struct folder *f = folders; f; f = f->next)
-				if (f->wd == ev->wd || (ev->mask & IN_Q_OVERFLOW))
-					f->dirty = 1;
 			p += sizeof *ev + ev->len;
+			uint32_t num = ev->len ? mh_msg_num(ev->name) : 0;
+			for (struct folder *f = folders; f; f = f->next) {
+				if (ev->mask & IN_Q_OVERFLOW)
+					f->rescan = 1;
+				else if (f->wd != ev->wd)
+					continue;
+				else if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
+					f->rescan = 1;
+				else if (num)
+					pend(f, num);
+				else if (!ev->len || strcmp(ev->name, ".mh_sequences"))
+					continue; /* our own files, nmh's temporary ones */
+				f->dirty = 1;
+			}
 		}
 	}
 }
@@ -71,16 +105,31 @@ static int stamp_changed(struct folder *f)
 	       i != f->seq_ino;
 }
 
-static void watch(struct folder *f)
+static void watch(struct folder *f, int dirfd)
 {
 	char proc[64];
 	f->wd = -1;
 	if (ino_fd < 0)
 		return;
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->mh.dirfd);
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", dirfd);
 	f->wd = inotify_add_watch(ino_fd, proc, WATCH_EVENTS);
 	if (f->wd < 0)
 		log_warn("unable to watch folder %s: %s", f->path, strerror(errno));
+}
+
+/* The identity of dirfd's state file, or zeros. */
+static void state_ident(int dirfd, struct mh_ident *id)
+{
+	struct stat sb;
+	if (fstatat(dirfd, MH_STATE_FILE, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+		*id = mh_ident_of(&sb);
+	else
+		memset(id, 0, sizeof *id);
+}
+
+static int64_t ns_of(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
 }
 
 /* Give nf's messages their UIDs: reconcile the files with f->state, and
@@ -112,8 +161,12 @@ static int assign_uids(struct folder *f, struct mh_folder *nf, struct mh_state_d
 		nf->m[i].uid = out.m[i].uid; /* same files, same order */
 	if ((diff->reset || diff->nexpunged || diff->nnew || diff->nrenumbered || diff->nchanged ||
 	     !f->state.uidnext) &&
-	    !mh_state_save(nf->dirfd, &out))
+	    !mh_state_save(nf->dirfd, &out)) {
 		log_warn("unable to save the UIDs of folder %s: %s", f->path, strerror(errno));
+		memset(&f->state_id, 0, sizeof f->state_id); /* no stamp can vouch for it */
+	} else {
+		state_ident(nf->dirfd, &f->state_id);
+	}
 	if (diff->reset && f->state.uidnext)
 		log_warn("folder %s: new UIDVALIDITY %u (%s)", f->path, out.uidvalidity,
 		         diff->reset == MH_STATE_ORDER_BROKEN ? "messages reordered on disk"
@@ -205,10 +258,42 @@ static const unsigned char *compute(struct folder *f, struct mh_msg *m, const ch
 	return e;
 }
 
+/* Make sure message i is the file its identity says: one read from the
+ * state file is taken on trust until its metadata is used.  1, or 0 with
+ * errno (ENOENT: gone). */
+static int verify(struct folder *f, size_t i)
+{
+	struct mh_msg *m = &f->mh.m[i];
+	char name[16];
+	struct stat sb;
+	if (m->verified)
+		return 1;
+	snprintf(name, sizeof name, "%u", m->num);
+	if (fstatat(f->mh.dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	m->verified = 1;
+	struct mh_ident id = mh_ident_of(&sb);
+	if (id.ino == m->ino && id.size == m->size && id.mtime_ns == m->mtime_ns)
+		return 1;
+	/* Changed in place while no one watched (anno, an editor): what was
+	 * known of it is void, and the state file must follow. */
+	m->ino = id.ino;
+	m->size = id.size;
+	m->mtime_ns = id.mtime_ns;
+	m->mtime = (int64_t)sb.st_mtime;
+	m->meta = NULL;
+	m->crlf_size = -1;
+	pend(f, m->num);
+	f->dirty = 1;
+	return 1;
+}
+
 const unsigned char *folder_meta(struct folder *f, size_t i, const char *d, size_t n, int rc)
 {
 	struct mh_msg *m = &f->mh.m[i];
 	load_cache(f);
+	if (!verify(f, i))
+		return NULL;
 	if (m->meta)
 		return m->meta;
 	char *own = NULL;
@@ -234,6 +319,26 @@ int folder_sizes(struct folder *f)
 	return 1;
 }
 
+/* Read the folder open at fd into f: from its state file alone when the
+ * stamp vouches that the directory still holds those files, else by
+ * listing the directory.  1, or 0 with errno. */
+static int load(struct folder *f, int fd, const char *unseen)
+{
+	struct stat dsb;
+	struct mh_stamp st;
+	struct mh_ident sid;
+	state_ident(fd, &sid);
+	int have = mh_state_load(fd, &f->state);
+	if (have < 0 || fstat(fd, &dsb) < 0)
+		return 0;
+	f->state_id = sid;
+	if (have && f->wd >= 0 && mh_stamp_read(fd, &st) &&
+	    st.dir_mtime_ns == ns_of(&dsb.st_mtim) && st.state_id.ino == sid.ino &&
+	    st.state_id.size == sid.size && st.state_id.mtime_ns == sid.mtime_ns)
+		return mh_folder_from_list(&f->mh, fd, unseen, f->state.m, f->state.n);
+	return mh_folder_load(&f->mh, fd, unseen);
+}
+
 struct folder *folder_open(const char *path, const char *unseen)
 {
 	for (struct folder *f = folders; f; f = f->next)
@@ -245,15 +350,19 @@ struct folder *folder_open(const char *path, const char *unseen)
 	if (!f)
 		return NULL;
 	snprintf(f->path, sizeof f->path, "%s", path);
+	f->mh.dirfd = -1;
 	struct mh_state_diff diff;
 	int fd = mh_open_dir(cfg.rootfd, path);
-	if (fd < 0 || mh_state_load(fd, &f->state) < 0 || !mh_folder_load(&f->mh, fd, unseen) ||
-	    !assign_uids(f, &f->mh, &diff)) {
+	if (fd >= 0)
+		watch(f, fd); /* before reading: a change meanwhile is seen */
+	if (fd < 0 || !load(f, fd, unseen) || !assign_uids(f, &f->mh, &diff)) {
 		int e = errno;
 		if (f->mh.dirfd >= 0 && f->mh.dirfd == fd)
 			mh_folder_free(&f->mh);
 		else if (fd >= 0)
 			close(fd);
+		if (f->wd >= 0)
+			inotify_rm_watch(ino_fd, f->wd);
 		mh_state_free(&f->state);
 		free(f);
 		errno = e;
@@ -261,7 +370,13 @@ struct folder *folder_open(const char *path, const char *unseen)
 	}
 	mh_state_diff_free(&diff);
 	mh_cache_init(&f->cache);
-	watch(f); /* before the stamp: a change between the two is seen */
+	/* The stamp file is made now, so that making it is long past when the
+	 * folder is closed and the stamp written. */
+	int sfd = f->wd >= 0
+	              ? openat(fd, MH_STAMP_FILE, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)
+	              : -1;
+	if (sfd >= 0)
+		close(sfd);
 	stamp(f);
 	f->refs = 1;
 	f->next = folders;
@@ -269,11 +384,46 @@ struct folder *folder_open(const char *path, const char *unseen)
 	return f;
 }
 
+/* Vouch for the state file with the stamp, when nothing says otherwise:
+ * every change inotify told of was read and saved, and the directory's
+ * mtime is in the past of the coarse clock (see mh_state.h). */
+static void write_stamp(struct folder *f)
+{
+	int dfd = f->mh.dirfd;
+	if (f->wd < 0)
+		return;
+	int fd = openat(dfd, MH_STAMP_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	struct stat dsb;
+	struct timespec now;
+	struct mh_stamp st;
+	struct mh_ident sid;
+	int ok = fstat(dfd, &dsb) == 0 && clock_gettime(CLOCK_REALTIME_COARSE, &now) == 0;
+	if (ok && ns_of(&now) <= ns_of(&dsb.st_mtim)) { /* changed this very tick: wait it out */
+		nanosleep(&(struct timespec){0, 5000000}, NULL);
+		ok = clock_gettime(CLOCK_REALTIME_COARSE, &now) == 0;
+	}
+	folder_inotify(); /* after the fstat: a change before it is seen here */
+	state_ident(dfd, &sid);
+	ok = ok && !f->dirty && !f->rescan && !f->npend && f->state.uidnext &&
+	     ns_of(&now) > ns_of(&dsb.st_mtim) && sid.ino && sid.ino == f->state_id.ino &&
+	     sid.size == f->state_id.size && sid.mtime_ns == f->state_id.mtime_ns;
+	st.dir_mtime_ns = ns_of(&dsb.st_mtim);
+	st.state_id = sid;
+	if (!mh_stamp_write(fd, ok ? &st : NULL))
+		log_warn("unable to write the stamp of folder %s: %s", f->path, strerror(errno));
+	close(fd);
+}
+
 void folder_close(struct folder *f)
 {
 	if (--f->refs > 0)
 		return;
+	if (f->wd >= 0)
+		folder_check(f, cfg.unseen); /* so that the stamp may vouch for all */
 	folder_save_cache(f);
+	write_stamp(f);
 	for (struct folder **pp = &folders; *pp; pp = &(*pp)->next)
 		if (*pp == f) {
 			*pp = f->next;
@@ -284,6 +434,7 @@ void folder_close(struct folder *f)
 	mh_folder_free(&f->mh);
 	mh_state_free(&f->state);
 	mh_cache_free(&f->cache);
+	free(f->pend);
 	free(f);
 }
 
@@ -372,22 +523,31 @@ static void carry(struct folder *f, struct mh_folder *nf)
 int folder_check(struct folder *f, const char *unseen)
 {
 	if (f->wd >= 0) {
+		folder_inotify(); /* what just happened, our own writes among it */
 		if (!f->dirty)
 			return 1;
-		f->dirty = 0;
-	} else if (!stamp_changed(f)) {
+	} else if (!stamp_changed(f) && !f->dirty) {
 		return 1;
+	} else {
+		f->rescan = 1;
 	}
+	/* Only the files inotify named are looked at again, and the flags. */
 	struct mh_folder nf;
 	int fd = fcntl(f->mh.dirfd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0 || !mh_folder_load(&nf, fd, unseen)) {
+	int ok =
+	    fd >= 0 && (f->rescan ? mh_folder_load(&nf, fd, unseen)
+	                          : mh_folder_refresh(&nf, &f->mh, fd, f->pend, f->npend, unseen));
+	if (!ok) {
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
 		log_warn("unable to reread folder %s: %s", f->path, strerror(e));
+		f->rescan = 1; /* next time, from scratch */
 		errno = e;
 		return 0;
 	}
+	f->dirty = f->rescan = 0;
+	f->npend = 0;
 	struct mh_state_diff diff;
 	if (!assign_uids(f, &nf, &diff)) {
 		int e = errno;

@@ -35,6 +35,10 @@ struct folder {
 	uint64_t removals;                    /* counts reloads that removed messages */
 	struct timespec dir_mtime, seq_mtime; /* for polling without inotify */
 	ino_t seq_ino;
+	uint32_t *pend; /* message files inotify named since the last check */
+	size_t npend, cappend;
+	int rescan;               /* list the whole directory at the next check */
+	struct mh_ident state_id; /* the state file as last read or written */
 };
 
 struct view {

@@ -1,0 +1,126 @@
+/* mh_folder: listing a folder, building it from a state file's list, and
+ * refreshing only the files inotify named; the stamp of mh_state. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "mh_folder.h"
+#include "mh_state.h"
+
+static char dir[] = "/tmp/test_mh_folder.XXXXXX";
+static int dfd;
+
+static void put(const char *name, const char *text)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+}
+
+static int dup_dir(void)
+{
+	return fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+}
+
+static const char *nums(const struct mh_folder *f)
+{
+	static char buf[256];
+	size_t o = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < f->n && o < sizeof buf - 16; i++)
+		o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%u%s", i ? " " : "", f->m[i].num,
+		                      f->m[i].flags & MH_SEEN ? "" : "u");
+	return buf;
+}
+
+static void test_names(void)
+{
+	CHECK(mh_msg_num("1") == 1 && mh_msg_num("999999999") == 999999999);
+	CHECK(!mh_msg_num("0") && !mh_msg_num("01") && !mh_msg_num("1234567890") &&
+	      !mh_msg_num("") && !mh_msg_num("1a") && !mh_msg_num(".mh_sequences") &&
+	      !mh_msg_num(",1"));
+}
+
+static void test_refresh(void)
+{
+	put("1", "a\n");
+	put("2", "bb\n");
+	put("5", "ccccc\n");
+	put("README", "not a message\n");
+	put(".mh_sequences", "unseen: 2 5\n");
+	struct mh_folder f, g;
+	CHECK(mh_folder_load(&f, dup_dir(), "unseen"));
+	CHECK(!strcmp(nums(&f), "1 2u 5u"));
+	CHECK(f.m[0].verified && f.m[1].size == 3);
+	f.m[0].crlf_size = 99; /* known metadata of a file that stays */
+	f.m[0].uid = 7;
+
+	/* 2 removed, 3 added, 5 replaced by a longer file, 9 named but absent,
+	 * the flags now from the new .mh_sequences. */
+	unlinkat(dfd, "2", 0);
+	put("3", "ddd\n");
+	put("5", "eeeeeeeeee\n");
+	put(".mh_sequences", "unseen: 1 3\nflagged: 3\n");
+	uint32_t named[] = {5, 9, 2, 3, 3};
+	CHECK(mh_folder_refresh(&g, &f, dup_dir(), named, 5, "unseen"));
+	CHECK(!strcmp(nums(&g), "1u 3u 5"));
+	CHECK(g.m[0].crlf_size == 99 && g.m[0].uid == 7);   /* not named: kept */
+	CHECK(g.m[2].size == 11 && g.m[2].crlf_size == -1); /* changed: forgotten */
+	CHECK((g.m[1].flags & MH_FLAGGED) && !(g.m[0].flags & MH_FLAGGED));
+	mh_folder_free(&g);
+
+	/* Nothing named: the same messages, flags read again. */
+	CHECK(mh_folder_refresh(&g, &f, dup_dir(), NULL, 0, "unseen"));
+	CHECK(!strcmp(nums(&g), "1u 2 5"));
+	mh_folder_free(&g);
+	mh_folder_free(&f);
+
+	/* From a state's list: no file looked at, all unverified. */
+	struct mh_state_msg sm[2] = {{1, 1, {11, 2, 1500000000}}, {3, 2, {12, 4, -1}}};
+	CHECK(mh_folder_from_list(&f, dup_dir(), "unseen", sm, 2));
+	CHECK(!strcmp(nums(&f), "1u 3u") && !f.m[0].verified && !f.m[1].verified);
+	CHECK(f.m[0].ino == 11 && f.m[0].mtime == 1 && f.m[1].mtime == -1);
+	mh_folder_free(&f);
+}
+
+static void test_stamp(void)
+{
+	struct mh_stamp s = {123456789, {42, 3200072, 987654321}}, got;
+	CHECK(!mh_stamp_read(dfd, &got)); /* none */
+	int fd = openat(dfd, MH_STAMP_FILE, O_RDWR | O_CREAT, 0600);
+	CHECK(fd >= 0);
+	CHECK(!mh_stamp_read(dfd, &got)); /* empty */
+	CHECK(mh_stamp_write(fd, &s) && mh_stamp_read(dfd, &got));
+	CHECK(got.dir_mtime_ns == s.dir_mtime_ns && got.state_id.ino == 42 &&
+	      got.state_id.size == 3200072 && got.state_id.mtime_ns == 987654321);
+	CHECK(mh_stamp_write(fd, NULL) && !mh_stamp_read(dfd, &got)); /* vouches for nothing */
+	CHECK(mh_stamp_write(fd, &s));
+	for (off_t at = 0; at < 48; at += 5) {
+		unsigned char b;
+		CHECK(pread(fd, &b, 1, at) == 1);
+		b ^= 0x10;
+		CHECK(pwrite(fd, &b, 1, at) == 1);
+		CHECK(!mh_stamp_read(dfd, &got));
+		b ^= 0x10;
+		CHECK(pwrite(fd, &b, 1, at) == 1);
+	}
+	CHECK(mh_stamp_read(dfd, &got));
+	close(fd);
+}
+
+int main(void)
+{
+	CHECK(mkdtemp(dir) != NULL);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	test_names();
+	test_refresh();
+	test_stamp();
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+	return check_done("test_mh_folder");
+}
