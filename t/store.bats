@@ -388,3 +388,49 @@ S
 	mv "$W/mail/u1/inbox/.asimap-state.new" "$W/mail/u1/inbox/.asimap-state"
 	[ "$(select_stats 7)" -ge 400 ]
 }
+
+@test "a folder kept loaded after its last session left follows a delete, a rename and a re-creation" {
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b CREATE kept
+c APPEND kept {22}
+Subject: first one
+
+x
+d SELECT kept
+!wait d
+e LOGOUT
+!wait e
+S
+	[[ "$output" == *"* 1 EXISTS"* ]]
+	uv1=$(printf '%s\n' "$output" | sed -n 's/.*UIDVALIDITY \([0-9]*\).*/\1/p')
+	# Removed and made again by another program while the supervisor keeps it.
+	sleep 1.1 # another second: another UIDVALIDITY
+	rm -rf "$W/mail/u1/kept"
+	mkdir "$W/mail/u1/kept"
+	printf 'Subject: other one\n\ny\n' >"$W/mail/u1/kept/1"
+	printf 'Subject: two\n\nz\n' >"$W/mail/u1/kept/2"
+	chown -R "$SVC_UID" "$W/mail/u1/kept"
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b SELECT kept
+!wait b
+c FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])
+!wait c
+d UNSELECT
+!wait d
+e RENAME kept gone
+!wait e
+f CREATE kept
+!wait f
+g SELECT kept
+!wait g
+S
+	[[ "$output" == *"* 2 EXISTS"* ]]
+	[[ "$output" == *"Subject: other one"* ]]
+	[[ "$output" != *"Subject: first one"* ]]
+	uv2=$(printf '%s\n' "$output" | sed -n 's/.*UIDVALIDITY \([0-9]*\).*/\1/p' | head -1)
+	[ "$uv2" -gt "$uv1" ]
+	[[ "$output" == *"* 0 EXISTS"* ]] # the new, empty kept
+	[[ "$output" == *"g OK"* ]]
+}

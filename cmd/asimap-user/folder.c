@@ -21,7 +21,8 @@
 	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB |        \
 	 IN_DELETE_SELF | IN_MOVE_SELF)
 
-#define PEND_MAX 65536 /* changed files remembered; more: list the directory */
+#define FOLDER_IDLE_KEEP 2 /* folders kept open with no session on them */
+#define PEND_MAX 65536     /* changed files remembered; more: list the directory */
 
 static struct folder *folders;
 static int ino_fd = -1;
@@ -339,13 +340,32 @@ static int load(struct folder *f, int fd, const char *unseen)
 	return mh_folder_load(&f->mh, fd, unseen);
 }
 
+static void folder_free(struct folder *f);
+
+/* Is the kept folder f still the directory at path? */
+static int same_dir(const struct folder *f, const char *path)
+{
+	struct stat a, b;
+	int fd = mh_open_dir(cfg.rootfd, path);
+	int same = fd >= 0 && fstat(fd, &a) == 0 && fstat(f->mh.dirfd, &b) == 0 &&
+	           a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+	if (fd >= 0)
+		close(fd);
+	return same;
+}
+
 struct folder *folder_open(const char *path, const char *unseen)
 {
-	for (struct folder *f = folders; f; f = f->next)
-		if (!strcmp(f->path, path)) {
-			f->refs++;
-			return f;
+	for (struct folder *f = folders; f; f = f->next) {
+		if (strcmp(f->path, path))
+			continue;
+		if (!f->refs && !same_dir(f, path)) {
+			folder_free(f); /* renamed or deleted and made again meanwhile */
+			break;
 		}
+		f->refs++;
+		return f;
+	}
 	struct folder *f = calloc(1, sizeof *f);
 	if (!f)
 		return NULL;
@@ -416,14 +436,8 @@ static void write_stamp(struct folder *f)
 	close(fd);
 }
 
-void folder_close(struct folder *f)
+static void folder_free(struct folder *f)
 {
-	if (--f->refs > 0)
-		return;
-	if (f->wd >= 0)
-		folder_check(f, cfg.unseen); /* so that the stamp may vouch for all */
-	folder_save_cache(f);
-	write_stamp(f);
 	for (struct folder **pp = &folders; *pp; pp = &(*pp)->next)
 		if (*pp == f) {
 			*pp = f->next;
@@ -438,11 +452,35 @@ void folder_close(struct folder *f)
 	free(f);
 }
 
+void folder_close(struct folder *f)
+{
+	static uint64_t closes;
+	if (--f->refs > 0)
+		return;
+	if (f->wd >= 0)
+		folder_check(f, cfg.unseen); /* so that the stamp may vouch for all */
+	folder_save_cache(f);
+	write_stamp(f);
+	/* Kept, still watched, for the next SELECT; the least recently closed
+	 * beyond FOLDER_IDLE_KEEP are freed. */
+	f->closed = ++closes;
+	size_t idle = 0;
+	struct folder *oldest = NULL;
+	for (struct folder *g = folders; g; g = g->next)
+		if (!g->refs) {
+			idle++;
+			if (!oldest || g->closed < oldest->closed)
+				oldest = g;
+		}
+	if (idle > FOLDER_IDLE_KEEP || f->wd < 0)
+		folder_free(f->wd < 0 ? f : oldest);
+}
+
 int folder_in_use(const char *path)
 {
 	size_t n = strlen(path);
 	for (struct folder *f = folders; f; f = f->next)
-		if (!strncmp(f->path, path, n) && (f->path[n] == 0 || f->path[n] == '/'))
+		if (f->refs && !strncmp(f->path, path, n) && (f->path[n] == 0 || f->path[n] == '/'))
 			return 1;
 	return 0;
 }

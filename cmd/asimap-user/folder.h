@@ -27,12 +27,13 @@ struct folder {
 	uint64_t resets;                  /* counts UIDVALIDITY changes while open */
 	struct mh_cache cache;            /* metadata known (loaded at the first need) */
 	int cache_loaded;
-	int cache_dirty;                      /* entries were made that the cache file lacks */
-	int refs;                             /* sessions that have it selected */
-	int wd;                               /* inotify watch, or -1 */
-	int dirty;                            /* something changed on disk */
-	uint64_t modseq;                      /* highest flag-change counter */
-	uint64_t removals;                    /* counts reloads that removed messages */
+	int cache_dirty;   /* entries were made that the cache file lacks */
+	int refs;          /* sessions that have it selected (0: kept for a while) */
+	uint64_t closed;   /* when the last session left it (a counter) */
+	int wd;            /* inotify watch, or -1 */
+	int dirty;         /* something changed on disk */
+	uint64_t modseq;   /* highest flag-change counter */
+	uint64_t removals; /* counts reloads that removed messages */
 	struct timespec dir_mtime, seq_mtime; /* for polling without inotify */
 	ino_t seq_ino;
 	uint32_t *pend; /* message files inotify named since the last check */
@@ -53,7 +54,8 @@ int folder_init(void);
 void folder_inotify(void);
 /* The folder at relative path, loaded or shared; NULL with errno. */
 struct folder *folder_open(const char *path, const char *unseen);
-/* Drop one reference; the last one frees the folder. */
+/* Drop one reference.  After the last one the folder stays loaded and
+ * watched (the few most recently closed), for the next SELECT. */
 void folder_close(struct folder *f);
 /* Reload from disk if something changed.  Returns 1, or 0 (errno) when the
  * folder cannot be read any more (it keeps its last state). */
