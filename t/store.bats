@@ -434,3 +434,25 @@ S
 	[[ "$output" == *"* 0 EXISTS"* ]] # the new, empty kept
 	[[ "$output" == *"g OK"* ]]
 }
+
+@test "a big message's body is sent from its file in pieces, byte-exact, with partials, in bounded memory" {
+	# 40 MB of LF lines of many lengths, a few already CRLF, no final newline.
+	/usr/bin/python3 - "$W/mail/u1/inbox/13" <<'P'
+import random, sys
+r = random.Random(7)
+out = [b"From: big@example.org\nSubject: big\nX-Line: crlf\r\n\n"]
+size = 0
+while size < 40 << 20:
+    line = bytes(r.choice(b"abcdefghij \t=") for _ in range(r.choice([0, 1, 70, 998, 5000])))
+    line += b"\r\n" if r.random() < 0.05 else b"\n"
+    out.append(line)
+    size += len(line)
+out.append(b"the end")
+open(sys.argv[1], "wb").write(b"".join(out))
+P
+	chown "$SVC_UID" "$W/mail/u1/inbox/13"
+	run /usr/bin/python3 "$BATS_TEST_DIRNAME/lib/store_big.py" "$PORT" u1 pw1 "$W/mail/u1/inbox/13" 13 "$W"
+	echo "$output"
+	printf '%s\n' "$output" | grep VmRSS | sed 's/^/# /' >&3
+	[ "$status" -eq 0 ]
+}

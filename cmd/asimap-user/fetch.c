@@ -2,16 +2,21 @@
  * only as fast as the client reads. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "envelope.h"
 #include "imap_write.h"
 #include "mime.h"
 #include "log.h"
 #include "user.h"
+
+#define FETCH_STREAM_MIN (1 << 20) /* bodies of bigger files are sent in pieces */
 
 static const char *const labels[] = {"", "HEADER", "TEXT", "HEADER.FIELDS", "HEADER.FIELDS.NOT"};
 
@@ -239,6 +244,8 @@ struct fetch_job *fetch_parse(struct session *s, const char *tag, int uid, struc
 
 void fetch_free(struct fetch_job *j)
 {
+	if (j->streaming)
+		close(j->sfd);
 	seqset_free(&j->set);
 	free(j);
 }
@@ -377,6 +384,75 @@ static int needs(const struct fetch_job *j, int what)
 	return 0;
 }
 
+/* Are the job's body items all of kinds sent straight from a file (the
+ * whole message or its text), and is message m big enough for that? */
+static int streamable(const struct fetch_job *j, const struct mh_msg *m)
+{
+	if (m->size < FETCH_STREAM_MIN)
+		return 0;
+	for (size_t k = 0; k < j->nitems; k++)
+		if (j->item[k].kind == FK_BODY && j->item[k].sec != SEC_ALL &&
+		    j->item[k].sec != SEC_TEXT)
+			return 0;
+	return 1;
+}
+
+/* Open message m's file for streaming: the file listed, or -1. */
+static int open_listed(const struct folder *f, const struct mh_msg *m)
+{
+	char name[16];
+	struct stat sb;
+	snprintf(name, sizeof name, "%u", m->num);
+	int fd = openat(f->mh.dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0 &&
+	    (fstat(fd, &sb) < 0 || (uint64_t)sb.st_ino != m->ino || sb.st_size != m->size ||
+	     (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec != m->mtime_ns)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Begin sending body item it of the message open at fd (metadata mt):
+ * the label and the literal's length now, the bytes from fetch_step.
+ * Returns 1 when a literal was begun, 0 when it is empty (written whole),
+ * -1 on a read error. */
+static int stream_begin(struct session *s, struct fetch_job *j, const struct fetch_item *it, int fd,
+                        const struct mh_meta *mt)
+{
+	uint64_t total = (uint64_t)mt->crlf_size;
+	off_t start = 0;
+	char prev = 0;
+	if (it->sec == SEC_TEXT) {
+		start = (off_t)mt->hdr_len;
+		char *h = malloc(mt->hdr_len ? (size_t)mt->hdr_len : 1);
+		ssize_t r = h ? pread(fd, h, (size_t)mt->hdr_len, 0) : -1;
+		if (r != (ssize_t)mt->hdr_len) {
+			free(h);
+			return -1;
+		}
+		total -= imap_crlf_size(h, (size_t)r, 0);
+		prev = r ? h[r - 1] : 0;
+		free(h);
+	}
+	uint64_t origin = it->partial ? it->p_off : 0;
+	uint64_t count = origin < total ? total - origin : 0;
+	if (it->partial && count > it->p_len)
+		count = it->p_len;
+	write_label(s, it);
+	if (!count) {
+		dbuf_puts(&s->out, " \"\"");
+		return 0;
+	}
+	if (lseek(fd, start, SEEK_SET) < 0)
+		return -1;
+	dbuf_printf(&s->out, " {%llu}\r\n", (unsigned long long)count);
+	j->s_skip = origin;
+	j->s_left = count;
+	j->s_prev = prev;
+	return 1;
+}
+
 /* Parse the MIME structure of d once per message. */
 static int parsed(struct mime_msg *mm, int *have, const char *d, size_t n)
 {
@@ -385,40 +461,55 @@ static int parsed(struct mime_msg *mm, int *have, const char *d, size_t n)
 	return *have;
 }
 
-/* The FETCH response for message i of the view.  Returns 0 when the
- * message is gone (nothing written). */
-static int fetch_one(struct session *s, struct fetch_job *j, size_t i)
+/* The FETCH response for message i of the view, from item k on (0: the
+ * whole response).  Returns 0 when the message is gone (nothing written),
+ * 1 when the response is complete, 2 when a body is being sent from its
+ * file (j->streaming: fetch_step sends it, then calls again for the rest). */
+static int fetch_one(struct session *s, struct fetch_job *j, size_t i, size_t k)
 {
 	long at = folder_find(s->sel, s->view.uid[i]);
-	if (at < 0)
-		return 0;
+	if (at < 0) {
+		if (k) /* gone while its body was sent: end the response */
+			dbuf_puts(&s->out, ")\r\n");
+		return k ? 1 : 0;
+	}
 	struct mh_msg *m = &s->sel->mh.m[at];
 	char *d = NULL;
 	size_t n = 0;
-	int rc = 0;
-	if (needs(j, 1) && !(rc = mh_msg_read(&s->sel->mh, (size_t)at, &d, &n)))
+	int rc = 0, sfd = -1;
+	int stream = streamable(j, m);
+	if (!stream && needs(j, 1) && !(rc = mh_msg_read(&s->sel->mh, (size_t)at, &d, &n)))
 		return 0;
 	struct mh_meta mt = {0};
-	if (needs(j, 2)) {
+	if (needs(j, 2) || (stream && needs(j, 1))) {
 		const unsigned char *e = folder_meta(s->sel, (size_t)at, d, n, rc);
 		if (!e) {
 			if (errno != ENOENT)
 				log_warn("unable to read message %u of %s: %s", m->num,
 				         s->sel->path, strerror(errno));
 			free(d);
-			return 0;
+			if (k)
+				dbuf_puts(&s->out, ")\r\n");
+			return k ? 1 : 0;
 		}
 		mh_meta_get(e, &mt);
 	}
+	if (stream && needs(j, 1) && (sfd = open_listed(s->sel, m)) < 0) {
+		if (k)
+			dbuf_puts(&s->out, ")\r\n");
+		return k ? 1 : 0;
+	}
 	struct mime_msg mm = MIME_MSG_ZERO;
 	int have_mm = 0;
-	dbuf_printf(&s->out, "* %zu FETCH (", i + 1);
-	int sp = 0;
-	if (j->uid) {
-		dbuf_printf(&s->out, "UID %u", m->uid);
-		sp = 1;
+	int sp = k > 0;
+	if (!k) {
+		dbuf_printf(&s->out, "* %zu FETCH (", i + 1);
+		if (j->uid) {
+			dbuf_printf(&s->out, "UID %u", m->uid);
+			sp = 1;
+		}
 	}
-	for (size_t k = 0; k < j->nitems; k++) {
+	for (; k < j->nitems; k++) {
 		const struct fetch_item *it = &j->item[k];
 		if (it->kind == FK_UID && j->uid)
 			continue;
@@ -440,10 +531,21 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i)
 			imap_w_date(&s->out, m->mtime);
 			break;
 		case FK_BODY:
-			if (it->sec == SEC_PART
-			        ? !parsed(&mm, &have_mm, d, n) || !write_part(s, it, d, &mm)
-			        : !write_body(s, it, d, n))
+			if (sfd >= 0) {
+				int r = stream_begin(s, j, it, sfd, &mt);
+				if (r > 0) {
+					j->streaming = 1;
+					j->sfd = sfd;
+					j->s_item = k + 1;
+					return 2;
+				}
+				if (r < 0)
+					s->dead = 1;
+			} else if (it->sec == SEC_PART
+			               ? !parsed(&mm, &have_mm, d, n) || !write_part(s, it, d, &mm)
+			               : !write_body(s, it, d, n)) {
 				s->dead = 1;
+			}
 			break;
 		case FK_ENVELOPE:
 			dbuf_puts(&s->out, "ENVELOPE ");
@@ -459,16 +561,63 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i)
 		}
 	}
 	dbuf_puts(&s->out, ")\r\n");
+	if (sfd >= 0)
+		close(sfd);
 	if (have_mm)
 		mime_free(&mm);
 	free(d);
 	return 1;
 }
 
+/* Send more of the body being streamed, as far as the output queue
+ * allows.  Returns 1 when it is all sent. */
+static int stream_more(struct session *s, struct fetch_job *j)
+{
+	static char buf[1 << 16];
+	static struct dbuf conv;
+	while (j->s_left && dbuf_live(&s->out) < SESSION_OUT_HIGH) {
+		ssize_t r = read(j->sfd, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) { /* shorter than it was: the literal cannot be kept */
+			log_warn(
+			    "message file shrank while it was sent from %s: closing the session",
+			    s->sel->path);
+			s->dead = 1;
+			return 1;
+		}
+		dbuf_clear(&conv);
+		if (!imap_w_crlf(&conv, buf, (size_t)r, j->s_prev)) {
+			s->dead = 1;
+			return 1;
+		}
+		j->s_prev = buf[r - 1];
+		const char *p = dbuf_data(&conv);
+		uint64_t len = dbuf_live(&conv), drop = j->s_skip < len ? j->s_skip : len;
+		p += drop;
+		len -= drop;
+		j->s_skip -= drop;
+		if (len > j->s_left)
+			len = j->s_left;
+		dbuf_put(&s->out, p, (size_t)len);
+		j->s_left -= len;
+	}
+	return j->s_left == 0;
+}
+
 int fetch_step(struct session *s, struct fetch_job *j)
 {
 	const struct view *v = &s->view;
 	while (dbuf_live(&s->out) < SESSION_OUT_HIGH && !s->dead) {
+		if (j->streaming) {
+			if (!stream_more(s, j) || s->dead)
+				continue;
+			close(j->sfd);
+			j->streaming = 0;
+			if (fetch_one(s, j, j->pos, j->s_item) != 2)
+				j->pos++;
+			continue;
+		}
 		if (j->range == j->set.n) {
 			if (j->missing)
 				session_reply(s,
@@ -492,9 +641,11 @@ int fetch_step(struct session *s, struct fetch_job *j)
 			j->started = 0;
 			continue;
 		}
-		if (!fetch_one(s, j, j->pos))
+		int got = fetch_one(s, j, j->pos, 0);
+		if (!got)
 			j->missing = 1;
-		j->pos++;
+		if (got != 2)
+			j->pos++;
 	}
 	return 0;
 }

@@ -56,6 +56,11 @@ struct fetch_job {
 	size_t nitems;
 	size_t range, pos; /* where the walk is */
 	int started, missing;
+	/* A big message's body being sent from its file (fetch.c). */
+	int streaming, sfd;
+	uint64_t s_skip, s_left; /* output bytes to drop, then to send */
+	char s_prev;             /* the file byte before the next one read */
+	size_t s_item;           /* the item after the one being sent */
 };
 
 enum session_state { ST_AUTH, ST_SELECTED, ST_LOGOUT };
