@@ -1,5 +1,7 @@
 #include "mh_cache.h"
 
+#include "fileio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -248,13 +250,7 @@ struct out {
 
 static void flush(struct out *o)
 {
-	for (size_t off = 0; o->ok && off < o->n;) {
-		ssize_t w = write(o->fd, o->buf + off, o->n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		o->ok = w > 0;
-		off += o->ok ? (size_t)w : 0;
-	}
+	o->ok = o->ok && fileio_write_all(o->fd, o->buf, o->n);
 	o->n = 0;
 }
 

@@ -3,6 +3,8 @@
  * (parse, edit, format); the locked read-modify-write follows at the end. */
 #include "mh_seq.h"
 
+#include "fileio.h"
+
 #include "dbuf.h"
 
 #include <errno.h>
@@ -666,20 +668,6 @@ int mh_seq_load(int dirfd, int lock, struct mh_seqs *s)
 	return load_by(dirfd, lock, now_ms() + MH_SEQ_LOCK_WAIT_MS, s);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return 0;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 1;
-}
-
 /* The new text in MH_SEQ_TMP_FILE, on disk, with the given mode. */
 static int write_tmp(int dirfd, const char *text, size_t len, mode_t mode)
 {
@@ -688,7 +676,7 @@ static int write_tmp(int dirfd, const char *text, size_t len, mode_t mode)
 	                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
 	if (fd < 0)
 		return 0;
-	if (fchmod(fd, mode) < 0 || !write_all(fd, text, len) || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || !fileio_write_all(fd, text, len) || fsync(fd) < 0) {
 		int err = errno;
 		close(fd);
 		unlinkat(dirfd, MH_SEQ_TMP_FILE, 0);
@@ -707,7 +695,7 @@ static int write_unnamed(int dirfd, const char *text, size_t len, mode_t mode)
 	int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
 	if (fd < 0)
 		return errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL ? -1 : -2;
-	if (fchmod(fd, mode) < 0 || !write_all(fd, text, len) || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || !fileio_write_all(fd, text, len) || fsync(fd) < 0) {
 		int err = errno;
 		close(fd);
 		errno = err;

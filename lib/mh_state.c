@@ -2,6 +2,8 @@
  * folder (format and rules in mh_state.h). */
 #include "mh_state.h"
 
+#include "fileio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -336,46 +338,17 @@ int mh_state_load(int dirfd, struct mh_state *st)
 	return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return 0;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 1;
-}
-
 int mh_state_save(int dirfd, const struct mh_state *st)
 {
 	char *buf;
 	size_t len;
 	if (!mh_state_encode(st, &buf, &len))
 		return 0;
-	int fd = openat(dirfd, MH_STATE_TMP_FILE,
-	                O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-	int ok = fd >= 0 && write_all(fd, buf, len) && fsync(fd) == 0;
+	int ok = fileio_replace(dirfd, MH_STATE_TMP_FILE, MH_STATE_FILE, buf, len, 0600);
 	int err = errno;
-	if (fd >= 0 && close(fd) < 0 && ok) {
-		ok = 0;
-		err = errno;
-	}
 	free(buf);
-	if (ok && renameat(dirfd, MH_STATE_TMP_FILE, dirfd, MH_STATE_FILE) < 0) {
-		ok = 0;
-		err = errno;
-	}
-	if (!ok) {
-		if (fd >= 0)
-			unlinkat(dirfd, MH_STATE_TMP_FILE, 0);
-		errno = err;
-		return 0;
-	}
-	return fsync(dirfd) == 0;
+	errno = err;
+	return ok;
 }
 
 uint32_t mh_state_new_uidvalidity(uint32_t old, uint32_t now)

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "mh_folder.h"
 #include "mutf7.h"
 
@@ -421,32 +422,7 @@ static int take_lock(int rootfd)
 
 static int write_file(int rootfd, const char *text, size_t len)
 {
-	int fd = openat(rootfd, MH_SUBS_TMP_FILE,
-	                O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
-	if (fd < 0)
-		return 0;
-	size_t at = 0;
-	while (at < len) {
-		ssize_t w = write(fd, text + at, len - at);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			int e = w < 0 ? errno : EIO;
-			close(fd);
-			unlinkat(rootfd, MH_SUBS_TMP_FILE, 0);
-			errno = e;
-			return 0;
-		}
-		at += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0 ||
-	    renameat(rootfd, MH_SUBS_TMP_FILE, rootfd, MH_SUBS_FILE) < 0) {
-		int e = errno;
-		unlinkat(rootfd, MH_SUBS_TMP_FILE, 0);
-		errno = e;
-		return 0;
-	}
-	return fsync(rootfd) == 0;
+	return fileio_replace(rootfd, MH_SUBS_TMP_FILE, MH_SUBS_FILE, text, len, 0666);
 }
 
 int mh_subs_update(int rootfd, mh_subs_edit_fn fn, void *ctx)

@@ -15,6 +15,8 @@
 
 #include <sodium.h>
 
+#include "fileio.h"
+
 /* The file being edited and the names around it. */
 struct edit {
 	char target[PATH_MAX], dir[PATH_MAX], lock[PATH_MAX], tmp[PATH_MAX];
@@ -161,20 +163,6 @@ static int read_old(struct edit *ed)
 	return 1;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return 0;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 1;
-}
-
 /* The new content into a temp file with the old file's owner and mode. */
 static int write_tmp(struct edit *ed)
 {
@@ -182,7 +170,7 @@ static int write_tmp(struct edit *ed)
 	if (ed->tmpfd < 0)
 		return fail(ed, "create a temp file in", ed->dir, errno);
 	ed->tmp_made = 1;
-	if (!write_all(ed->tmpfd, ed->new, ed->newlen))
+	if (!fileio_write_all(ed->tmpfd, ed->new, ed->newlen))
 		return fail(ed, "write", ed->tmp, errno ? errno : EIO);
 	if ((ed->uid != geteuid() || ed->gid != getegid()) &&
 	    fchown(ed->tmpfd, ed->uid, ed->gid) != 0)
