@@ -160,7 +160,8 @@ int mh_state_encode(const struct mh_state *st, char **out, size_t *len)
 	put32(b + 16, st->uidvalidity);
 	put32(b + 20, st->uidnext);
 	put64(b + 24, st->n);
-	put64(b + 32, (uint64_t)st->dir_mtime_ns);
+	put32(b + 32, st->recent_uid < st->uidnext ? st->recent_uid : st->uidnext - 1);
+	put32(b + 36, 0);
 	put64(b + 40, st->seqfile.ino);
 	put64(b + 48, (uint64_t)st->seqfile.size);
 	put64(b + 56, (uint64_t)st->seqfile.mtime_ns);
@@ -205,7 +206,9 @@ static int decode_header(const unsigned char *b, size_t len, struct mh_state *st
 	st->uidvalidity = get32(b + 16);
 	st->uidnext = get32(b + 20);
 	st->n = (size_t)n;
-	st->dir_mtime_ns = (int64_t)get64(b + 32);
+	st->recent_uid = get32(b + 32);
+	if (st->recent_uid >= st->uidnext)
+		st->recent_uid = st->uidnext ? st->uidnext - 1 : 0;
 	st->seqfile.ino = get64(b + 40);
 	st->seqfile.size = (int64_t)get64(b + 48);
 	st->seqfile.mtime_ns = (int64_t)get64(b + 56);
@@ -533,7 +536,9 @@ int mh_state_reconcile(const struct mh_state *old, const struct mh_state_file *f
 			out->m[i].uid = (uint32_t)i + 1;
 		out->uidnext = (uint32_t)n + 1;
 	}
-	out->dir_mtime_ns = old->dir_mtime_ns;
+	out->recent_uid = reset == MH_STATE_KEPT       ? old->recent_uid
+	                  : reset == MH_STATE_NO_STATE ? 0
+	                                               : out->uidnext - 1;
 	out->seqfile = old->seqfile;
 done:;
 	int err = errno;

@@ -15,7 +15,7 @@
  *	  0  "asimapS\n"  magic
  *	  8  u32 version (1)        12  u32 header size (64)
  *	 16  u32 uidvalidity        20  u32 uidnext
- *	 24  u64 message count n    32  i64 folder directory mtime (ns)
+ *	 24  u64 message count n    32  u32 recent UID, below UIDNEXT  36  u32 0
  *	 40  u64 .mh_sequences inode  48  i64 its size  56  i64 its mtime (ns)
  *	n records, 32 bytes each, ascending by number and by UID:
  *	  u32 number, u32 uid, u64 inode, i64 size, i64 mtime (ns)
@@ -53,7 +53,7 @@ struct mh_state {
 	uint32_t uidnext;       /* 0: no state (uidvalidity may then hold the old one) */
 	struct mh_state_msg *m; /* ascending by num and by uid; malloc'd */
 	size_t n;
-	int64_t dir_mtime_ns;    /* the caller's, kept as given */
+	uint32_t recent_uid;     /* \Recent: no session was told of the UIDs above it */
 	struct mh_ident seqfile; /* the caller's, kept as given */
 };
 
@@ -141,7 +141,8 @@ struct mh_state_diff {
  * When the UIDs would not strictly ascend with numbers, or UIDNEXT would
  * overflow, or there was no state, out gets a new UIDVALIDITY
  * (mh_state_new_uidvalidity(old->uidvalidity, now)) and UIDs 1..n, and
- * diff->reset says why.  out->dir_mtime_ns and out->seqfile are copied
+ * diff->reset says why.  out->recent_uid is old's (with no state: 0, all
+ * recent; after another reset: none recent) and out->seqfile is copied
  * from old.  Returns 1, or 0 with errno (out and diff then empty). */
 int mh_state_reconcile(const struct mh_state *old, const struct mh_state_file *files, size_t n,
                        uint32_t now, struct mh_state *out, struct mh_state_diff *diff);

@@ -160,13 +160,16 @@ static int assign_uids(struct folder *f, struct mh_folder *nf, struct mh_state_d
 		return 0;
 	for (size_t i = 0; i < nf->n; i++)
 		nf->m[i].uid = out.m[i].uid; /* same files, same order */
-	if ((diff->reset || diff->nexpunged || diff->nnew || diff->nrenumbered || diff->nchanged ||
-	     !f->state.uidnext) &&
-	    !mh_state_save(nf->dirfd, &out)) {
-		log_warn("unable to save the UIDs of folder %s: %s", f->path, strerror(errno));
-		memset(&f->state_id, 0, sizeof f->state_id); /* no stamp can vouch for it */
-	} else {
-		state_ident(nf->dirfd, &f->state_id);
+	if (diff->reset || diff->nexpunged || diff->nnew || diff->nrenumbered || diff->nchanged ||
+	    !f->state.uidnext) {
+		if (mh_state_save(nf->dirfd, &out)) {
+			state_ident(nf->dirfd, &f->state_id);
+			f->recent_dirty = 0;
+		} else {
+			log_warn("unable to save the UIDs of folder %s: %s", f->path,
+			         strerror(errno));
+			memset(&f->state_id, 0, sizeof f->state_id); /* no stamp can vouch */
+		}
 	}
 	if (diff->reset && f->state.uidnext)
 		log_warn("folder %s: new UIDVALIDITY %u (%s)", f->path, out.uidvalidity,
@@ -459,6 +462,14 @@ void folder_close(struct folder *f)
 		return;
 	if (f->wd >= 0)
 		folder_check(f, cfg.unseen); /* so that the stamp may vouch for all */
+	if (f->recent_dirty && f->state.uidnext) {
+		if (mh_state_save(f->mh.dirfd, &f->state))
+			state_ident(f->mh.dirfd, &f->state_id);
+		else
+			log_warn("unable to save the state of folder %s: %s", f->path,
+			         strerror(errno));
+		f->recent_dirty = 0;
+	}
 	folder_save_cache(f);
 	write_stamp(f);
 	/* Kept, still watched, for the next SELECT; the least recently closed
@@ -609,6 +620,23 @@ int folder_check(struct folder *f, const char *unseen)
 	nf.n = 0;
 	mh_folder_free(&nf); /* its fd and the keywords f did not take */
 	return 1;
+}
+
+void folder_recent(const struct folder *f, uint32_t *lo, uint32_t *hi)
+{
+	*lo = f->state.recent_uid;
+	*hi = f->mh.n ? f->mh.m[f->mh.n - 1].uid : 0;
+	if (*hi < *lo)
+		*hi = *lo;
+}
+
+void folder_claim_recent(struct folder *f, uint32_t *lo, uint32_t *hi)
+{
+	folder_recent(f, lo, hi);
+	if (*hi > *lo) {
+		f->state.recent_uid = *hi;
+		f->recent_dirty = 1;
+	}
 }
 
 int view_init(struct view *v, const struct folder *f)

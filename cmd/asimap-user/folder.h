@@ -40,6 +40,7 @@ struct folder {
 	size_t npend, cappend;
 	int rescan;               /* list the whole directory at the next check */
 	struct mh_ident state_id; /* the state file as last read or written */
+	int recent_dirty;         /* state.recent_uid moved since the state was saved */
 };
 
 struct view {
@@ -77,6 +78,13 @@ int folder_sizes(struct folder *f);
 long folder_find(const struct folder *f, uint32_t uid);
 /* Index in f->mh of the first message with UID >= uid. */
 size_t folder_lower(const struct folder *f, uint32_t uid);
+
+/* \Recent (RFC 3501 2.3.2): a session that is told of messages takes
+ * the ones no session was told of before.  Returns the UID range
+ * (*lo, *hi] it took (empty when *lo == *hi).  A read-only session calls
+ * folder_recent instead, which takes nothing. */
+void folder_claim_recent(struct folder *f, uint32_t *lo, uint32_t *hi);
+void folder_recent(const struct folder *f, uint32_t *lo, uint32_t *hi);
 
 /* Views. */
 int view_init(struct view *v, const struct folder *f);

@@ -31,14 +31,14 @@ static void make_state(struct mh_state *st, size_t n, uint32_t uidvalidity)
 		st->m[i] =
 		    (struct mh_state_msg){(uint32_t)i + 1, 10 * ((uint32_t)i + 1), id(i + 1)};
 	st->uidnext = 10 * (uint32_t)n + 1;
-	st->dir_mtime_ns = 1234567890123456789;
+	st->recent_uid = n ? 10 : 0;
 	st->seqfile = (struct mh_ident){42, 17, 99};
 }
 
 static int same_state(const struct mh_state *a, const struct mh_state *b)
 {
 	return a->uidvalidity == b->uidvalidity && a->uidnext == b->uidnext && a->n == b->n &&
-	       a->dir_mtime_ns == b->dir_mtime_ns && a->seqfile.ino == b->seqfile.ino &&
+	       a->recent_uid == b->recent_uid && a->seqfile.ino == b->seqfile.ino &&
 	       a->seqfile.size == b->seqfile.size && a->seqfile.mtime_ns == b->seqfile.mtime_ns &&
 	       (a->n == 0 || memcmp(a->m, b->m, a->n * sizeof *a->m) == 0);
 }
@@ -279,6 +279,7 @@ static void test_reconcile(void)
 	/* no state: everything new under a new UIDVALIDITY */
 	CHECK(rec(&none, f, 4, &out, &d) == MH_STATE_NO_STATE);
 	CHECK(out.uidvalidity == 1800000000 && out.uidnext == 5 && d.nnew == 4);
+	CHECK(out.recent_uid == 0); /* all \Recent */
 	CHECK_STR(uids(&out), "1:1 2:2 3:3 4:4");
 	int dfd = open(tmpdir, O_RDONLY | O_DIRECTORY);
 	CHECK(mh_state_save(dfd, &out)); /* it is savable */
@@ -331,6 +332,7 @@ static void test_reconcile(void)
 	struct mh_state_file sorted[] = {{1, id(1)}, {2, id(3)}, {3, id(2)}, {4, id(4)}};
 	CHECK(rec(&old, sorted, 4, &out, &d) == MH_STATE_ORDER_BROKEN);
 	CHECK(out.uidvalidity == 1800000000 && out.uidnext == 5 && d.nnew == 4);
+	CHECK(out.recent_uid == 4); /* renumbered, not new: none \Recent */
 	CHECK(d.nexpunged == 0 && d.nchanged == 0);
 	CHECK_STR(uids(&out), "1:1 2:2 3:3 4:4");
 	mh_state_free(&out);
@@ -401,7 +403,7 @@ static void test_reconcile(void)
 	/* an empty folder: everything expunged, UIDNEXT kept */
 	CHECK(rec(&old, f, 0, &out, &d) == MH_STATE_KEPT);
 	CHECK(out.n == 0 && out.uidnext == 41 && d.nexpunged == 4);
-	CHECK(out.dir_mtime_ns == old.dir_mtime_ns && out.seqfile.ino == 42);
+	CHECK(out.recent_uid == old.recent_uid && out.seqfile.ino == 42);
 	mh_state_free(&out);
 	mh_state_diff_free(&d);
 
