@@ -27,8 +27,10 @@
  * - BODY matches a substring of the decoded text of the message's "text" and
  *   "message" leaf parts (no content type counts as text/plain),
  *   base64 and quoted-printable decoded, converted from their charset to
- *   UTF-8, at any MIME depth up to SEARCH_MIME_DEPTH_MAX, attached
- *   message/rfc822 bodies included.  TEXT is BODY or any header line
+ *   UTF-8, attached message/rfc822 bodies included.  The parts are those
+ *   of lib/mime, which BODYSTRUCTURE shows (its limits: MIME_DEPTH_MAX,
+ *   MIME_PARTS_MAX), with the charset and encoding it reports.  TEXT is
+ *   BODY or any header line
  *   ("Name: decoded value") of the message, its MIME parts and attached
  *   messages.  Text beyond SEARCH_TEXT_MAX_BYTES of decoded body is not
  *   searched.
@@ -53,8 +55,8 @@
  *   Windows-1252.  Address fields are matched on their decoded text as
  *   written, where Dovecot rewrites the address list first (quotes and
  *   comments dropped, "<addr>" added), so a search string spanning quotes,
- *   comments or angle brackets can differ.  RFC 2231 parameters
- *   (charset*=, boundary*0=) are not read. */
+ *   comments or angle brackets can differ.  An RFC 2231 extended
+ *   charset parameter (charset*=utf-8'') is not read. */
 #ifndef ASIMAP_SEARCH_H
 #define ASIMAP_SEARCH_H
 #include <stddef.h>
@@ -68,8 +70,6 @@
 #define SEARCH_KEYS_MAX 1000              /* search keys in one program */
 #define SEARCH_ERR_MAX_BYTES 160          /* room for the error text */
 #define SEARCH_TEXT_MAX_BYTES (64u << 20) /* decoded body text searched per message */
-#define SEARCH_MIME_DEPTH_MAX 16          /* nested multiparts and messages */
-#define SEARCH_MIME_PARTS_MAX 1000        /* MIME parts walked per message */
 
 /* Message flags, the same bits as mh_folder's MH_* plus \Recent. */
 enum search_flag {
