@@ -34,8 +34,8 @@
  *   ("Name: decoded value") of the message, its MIME parts and attached
  *   messages.  Text beyond SEARCH_TEXT_MAX_BYTES of decoded body is not
  *   searched.
- * - Comparisons are case-insensitive by simple case folding: ASCII,
- *   Latin-1, Latin Extended-A, basic Greek and Cyrillic (decode_fold).
+ * - Comparisons are case-insensitive by Unicode's simple case folding,
+ *   in every script (decode_fold); nothing is normalised or decomposed.
  *   The search strings are taken as UTF-8 (US-ASCII is a subset).
  * - BEFORE, ON, SINCE compare the internal date's day in the server's
  *   local time zone (as Dovecot does).  SENTBEFORE, SENTON, SENTSINCE
