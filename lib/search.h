@@ -118,11 +118,15 @@ unsigned search_returns(const struct search_prog *p);
 /* Does the program use "$"? */
 int search_uses_saved(const struct search_prog *p);
 
-/* Resolve KEYWORD and UNKEYWORD names: index(ctx, name) returns the bit
- * (0..63) that search_msg.keywords uses for that keyword, or -1 when the
- * folder has no such keyword (KEYWORD then never matches).  Until bound,
- * every keyword is unknown.  Call before search_begin. */
-void search_bind_keywords(struct search_prog *p, int (*index)(void *ctx, const char *name),
+/* Resolve KEYWORD and UNKEYWORD names: mask(ctx, name) returns the bits
+ * that search_msg.keywords uses for the folder's keywords named name, 0
+ * when it has none (KEYWORD then never matches).  Keywords are atoms, whose
+ * letters are case-insensitive (RFC 3501 9, note 3, as Dovecot and Cyrus
+ * read it), so the mask should hold every keyword that equals name but for
+ * ASCII case (an MH folder may have sequences "work" and "Work"); a message
+ * matches KEYWORD when it has any of them.  Until bound, every keyword is
+ * unknown.  Call before search_begin. */
+void search_bind_keywords(struct search_prog *p, uint64_t (*mask)(void *ctx, const char *name),
                           void *ctx);
 
 /* Start a run: exists is the number of messages (for "*" in sequence
@@ -141,7 +145,7 @@ enum search_load { SEARCH_LOAD_HEADER, SEARCH_LOAD_WHOLE };
 struct search_msg {
 	uint32_t seq, uid;
 	unsigned flags;        /* SEARCH_SEEN ... SEARCH_RECENT */
-	uint64_t keywords;     /* bits as given by search_bind_keywords' index */
+	uint64_t keywords;     /* bits as given by search_bind_keywords' mask */
 	int64_t size;          /* RFC822.SIZE, or -1: counted from the bytes if needed */
 	int64_t internal_date; /* seconds since the epoch */
 	/* Called only when a key needs the bytes, at most once per kind per
