@@ -1,5 +1,5 @@
-/* decode: transfer encodings and case folding (see decode.h).  Charsets and
- * encoded words are in decode_charset.c. */
+/* decode: transfer encodings (see decode.h).  Charsets and encoded words
+ * are in decode_charset.c, case folding in decode_fold.c. */
 #include "decode.h"
 
 #include <string.h>
@@ -137,93 +137,6 @@ int decode_qp(struct dbuf *out, const char *src, size_t n, int header)
 			continue;
 		}
 		*w++ = '=';
-	}
-	dbuf_commit(out, (size_t)(w - o));
-	return 1;
-}
-
-/* The simple case folding of cp (U+0080..U+07FF), or cp. */
-static uint32_t fold2(uint32_t cp)
-{
-	if (cp == 0xb5)
-		return 0x3bc;
-	if ((cp >= 0xc0 && cp <= 0xd6) || (cp >= 0xd8 && cp <= 0xde))
-		return cp + 0x20;
-	if (cp >= 0x100 && cp <= 0x17f) {
-		if (cp == 0x178)
-			return 0xff;
-		if (cp == 0x17f)
-			return 's';
-		if (cp == 0x130 || cp == 0x131 || cp == 0x138 || cp == 0x149)
-			return cp;
-		if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17e))
-			return (cp & 1) ? cp + 1 : cp;
-		return (cp & 1) ? cp : cp + 1;
-	}
-	if (cp >= 0x386 && cp <= 0x3ab) {
-		if (cp == 0x386)
-			return 0x3ac;
-		if (cp >= 0x388 && cp <= 0x38a)
-			return cp + 37;
-		if (cp == 0x38c)
-			return 0x3cc;
-		if (cp == 0x38e || cp == 0x38f)
-			return cp + 63;
-		if (cp >= 0x391 && cp != 0x3a2)
-			return cp + 0x20;
-		return cp;
-	}
-	if (cp == 0x3c2)
-		return 0x3c3;
-	if (cp >= 0x400 && cp <= 0x40f)
-		return cp + 0x50;
-	if (cp >= 0x410 && cp <= 0x42f)
-		return cp + 0x20;
-	return cp;
-}
-
-int decode_fold(struct dbuf *out, const char *src, size_t n)
-{
-	if (n == 0)
-		return 1; /* dbuf_reserve(0) of an empty dbuf is NULL */
-	char *o = dbuf_reserve(out, n);
-	if (!o)
-		return 0;
-	char *w = o;
-	const unsigned char *s = (const unsigned char *)src;
-	for (size_t i = 0; i < n; i++) {
-		/* Eight ASCII bytes at a time: set 0x20 on each of 'A'..'Z'. */
-		while (i + 8 <= n) {
-			uint64_t x, h = 0x8080808080808080ull, ones = 0x0101010101010101ull;
-			memcpy(&x, s + i, 8);
-			if (x & h)
-				break;
-			uint64_t ge_a = x + ones * (0x80 - 'A'), gt_z = x + ones * (0x7f - 'Z');
-			x |= ((ge_a & ~gt_z) & h) >> 2;
-			memcpy(w, &x, 8);
-			w += 8;
-			i += 8;
-		}
-		if (i >= n)
-			break;
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			*w++ = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-			continue;
-		}
-		/* Only two-byte sequences have anything to fold. */
-		if (c >= 0xc2 && c <= 0xdf && i + 1 < n && (s[i + 1] & 0xc0) == 0x80) {
-			uint32_t cp = fold2((uint32_t)(c & 0x1f) << 6 | (s[i + 1] & 0x3f));
-			if (cp < 0x80) {
-				*w++ = (char)cp;
-			} else {
-				*w++ = (char)(0xc0 | cp >> 6);
-				*w++ = (char)(0x80 | (cp & 0x3f));
-			}
-			i++;
-			continue;
-		}
-		*w++ = (char)c;
 	}
 	dbuf_commit(out, (size_t)(w - o));
 	return 1;

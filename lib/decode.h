@@ -6,7 +6,7 @@
  * errno ENOMEM (what was appended so far stays).  Input is never trusted:
  * malformed encodings are decoded leniently and never read outside
  * src[0..n).  Output sizes are bounded by the input: base64 3/4 n,
- * quoted-printable n, charset conversion at most 4 n + 16, folding n. */
+ * quoted-printable n, charset conversion at most 4 n + 16, folding 3/2 n. */
 #ifndef ASIMAP_DECODE_H
 #define ASIMAP_DECODE_H
 #include <stddef.h>
@@ -54,11 +54,13 @@ int decode_charset(struct decode_cs *cs, struct dbuf *out, const char *cs_name, 
 int decode_header_value(struct decode_cs *cs, struct dbuf *out, const char *src, size_t n,
                         struct dbuf *tmp);
 /* Simple case folding of UTF-8 text, for case-insensitive comparison:
- * ASCII, Latin-1 Supplement, Latin Extended-A, basic Greek and Cyrillic
- * capitals become small letters (final sigma becomes sigma, long s becomes
- * s, micro sign becomes mu).  Other characters and invalid bytes are
- * copied as they are.  Matching folded needles in folded text with memmem
- * is then a case-insensitive substring test. */
+ * every character with a simple case folding in Unicode 14.0 (statuses C
+ * and S of CaseFolding.txt) becomes its folded form, in every script (final
+ * sigma becomes sigma, long s becomes s, KELVIN SIGN becomes k, capital
+ * sharp s becomes sharp s; no character becomes two, so "ß" is not "ss").
+ * Other characters and invalid bytes are copied as they are; the folded
+ * text may be longer than src (at most 3/2 n).  Matching folded needles in
+ * folded text with memmem is then a case-insensitive substring test. */
 int decode_fold(struct dbuf *out, const char *src, size_t n);
 
 #endif

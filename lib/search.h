@@ -27,13 +27,15 @@
  * - BODY matches a substring of the decoded text of the message's "text" and
  *   "message" leaf parts (no content type counts as text/plain),
  *   base64 and quoted-printable decoded, converted from their charset to
- *   UTF-8, at any MIME depth up to SEARCH_MIME_DEPTH_MAX, attached
- *   message/rfc822 bodies included.  TEXT is BODY or any header line
+ *   UTF-8, attached message/rfc822 bodies included.  The parts are those
+ *   of lib/mime, which BODYSTRUCTURE shows (its limits: MIME_DEPTH_MAX,
+ *   MIME_PARTS_MAX), with the charset and encoding it reports.  TEXT is
+ *   BODY or any header line
  *   ("Name: decoded value") of the message, its MIME parts and attached
  *   messages.  Text beyond SEARCH_TEXT_MAX_BYTES of decoded body is not
  *   searched.
- * - Comparisons are case-insensitive by simple case folding: ASCII,
- *   Latin-1, Latin Extended-A, basic Greek and Cyrillic (decode_fold).
+ * - Comparisons are case-insensitive by Unicode's simple case folding,
+ *   in every script (decode_fold); nothing is normalised or decomposed.
  *   The search strings are taken as UTF-8 (US-ASCII is a subset).
  * - BEFORE, ON, SINCE compare the internal date's day in the server's
  *   local time zone (as Dovecot does).  SENTBEFORE, SENTON, SENTSINCE
@@ -53,8 +55,8 @@
  *   Windows-1252.  Address fields are matched on their decoded text as
  *   written, where Dovecot rewrites the address list first (quotes and
  *   comments dropped, "<addr>" added), so a search string spanning quotes,
- *   comments or angle brackets can differ.  RFC 2231 parameters
- *   (charset*=, boundary*0=) are not read. */
+ *   comments or angle brackets can differ.  An RFC 2231 extended
+ *   charset parameter (charset*=utf-8'') is not read. */
 #ifndef ASIMAP_SEARCH_H
 #define ASIMAP_SEARCH_H
 #include <stddef.h>
@@ -68,8 +70,6 @@
 #define SEARCH_KEYS_MAX 1000              /* search keys in one program */
 #define SEARCH_ERR_MAX_BYTES 160          /* room for the error text */
 #define SEARCH_TEXT_MAX_BYTES (64u << 20) /* decoded body text searched per message */
-#define SEARCH_MIME_DEPTH_MAX 16          /* nested multiparts and messages */
-#define SEARCH_MIME_PARTS_MAX 1000        /* MIME parts walked per message */
 
 /* Message flags, the same bits as mh_folder's MH_* plus \Recent. */
 enum search_flag {
@@ -118,11 +118,15 @@ unsigned search_returns(const struct search_prog *p);
 /* Does the program use "$"? */
 int search_uses_saved(const struct search_prog *p);
 
-/* Resolve KEYWORD and UNKEYWORD names: index(ctx, name) returns the bit
- * (0..63) that search_msg.keywords uses for that keyword, or -1 when the
- * folder has no such keyword (KEYWORD then never matches).  Until bound,
- * every keyword is unknown.  Call before search_begin. */
-void search_bind_keywords(struct search_prog *p, int (*index)(void *ctx, const char *name),
+/* Resolve KEYWORD and UNKEYWORD names: mask(ctx, name) returns the bits
+ * that search_msg.keywords uses for the folder's keywords named name, 0
+ * when it has none (KEYWORD then never matches).  Keywords are atoms, whose
+ * letters are case-insensitive (RFC 3501 9, note 3, as Dovecot and Cyrus
+ * read it), so the mask should hold every keyword that equals name but for
+ * ASCII case (an MH folder may have sequences "work" and "Work"); a message
+ * matches KEYWORD when it has any of them.  Until bound, every keyword is
+ * unknown.  Call before search_begin. */
+void search_bind_keywords(struct search_prog *p, uint64_t (*mask)(void *ctx, const char *name),
                           void *ctx);
 
 /* Start a run: exists is the number of messages (for "*" in sequence
@@ -141,7 +145,7 @@ enum search_load { SEARCH_LOAD_HEADER, SEARCH_LOAD_WHOLE };
 struct search_msg {
 	uint32_t seq, uid;
 	unsigned flags;        /* SEARCH_SEEN ... SEARCH_RECENT */
-	uint64_t keywords;     /* bits as given by search_bind_keywords' index */
+	uint64_t keywords;     /* bits as given by search_bind_keywords' mask */
 	int64_t size;          /* RFC822.SIZE, or -1: counted from the bytes if needed */
 	int64_t internal_date; /* seconds since the epoch */
 	/* Called only when a key needs the bytes, at most once per kind per

@@ -65,15 +65,12 @@ uint32_t search_max_seq(const struct search_prog *p)
 	return p->max_seq;
 }
 
-void search_bind_keywords(struct search_prog *p, int (*index)(void *ctx, const char *name),
+void search_bind_keywords(struct search_prog *p, uint64_t (*mask)(void *ctx, const char *name),
                           void *ctx)
 {
-	for (size_t i = 0; i < p->nn; i++) {
-		if (p->n[i].kind != N_KEYWORD)
-			continue;
-		int kw = index(ctx, search_str(p, p->n[i].name));
-		p->n[i].kw = kw >= 0 && kw < 64 ? kw : -1;
-	}
+	for (size_t i = 0; i < p->nn; i++)
+		if (p->n[i].kind == N_KEYWORD)
+			p->n[i].kwmask = mask(ctx, search_str(p, p->n[i].name));
 }
 
 static int copy_set(struct seqset *to, const struct seqset *from)
@@ -192,7 +189,7 @@ static int leaf(struct search_prog *p, const struct search_node *k)
 	case N_FLAGS:
 		return (m->flags & k->mask) == k->want;
 	case N_KEYWORD:
-		return k->kw >= 0 && (m->keywords >> k->kw & 1);
+		return (m->keywords & k->kwmask) != 0;
 	case N_SEQ:
 		return seqset_contains(&k->res, m->seq);
 	case N_UID:

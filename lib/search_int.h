@@ -9,7 +9,7 @@ enum search_node_kind {
 	N_OR,      /* two children */
 	N_NOT,     /* one child */
 	N_FLAGS,   /* (flags & mask) == want */
-	N_KEYWORD, /* keyword bit kw set (kw < 0: never) */
+	N_KEYWORD, /* any keyword bit of kwmask set */
 	N_SEQ,     /* sequence number in res */
 	N_UID,     /* UID in res */
 	N_SAVED,   /* UID in the saved result ("$") */
@@ -27,7 +27,7 @@ struct search_node {
 	uint8_t cost;        /* 0 metadata, 1 header, 2 body: cheap tests run first */
 	int32_t first, next; /* children and next sibling, -1 for none */
 	unsigned mask, want; /* N_FLAGS */
-	int kw;              /* N_KEYWORD: bit, or -1 */
+	uint64_t kwmask;     /* N_KEYWORD: the folder's keywords of that name */
 	int64_t lo, hi;      /* sizes, dates, day numbers */
 	size_t name, nlen;   /* field or keyword name: offset into strs */
 	size_t str, slen;    /* folded needle: offset into strs */

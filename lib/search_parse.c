@@ -49,7 +49,6 @@ int search_new_node(struct parser *ps, int kind, int parent)
 	memset(&p->n[i], 0, sizeof p->n[i]);
 	p->n[i].kind = (uint8_t)kind;
 	p->n[i].first = p->n[i].next = -1;
-	p->n[i].kw = -1;
 	if (parent >= 0) {
 		int32_t *link = &p->n[parent].first;
 		while (*link >= 0)

@@ -10,12 +10,19 @@
 DEBIAN_PACKAGES="build-essential pkg-config libssl-dev libsodium-dev openssl
 ucspi-tcp bats python3 isync systemd clang libclang-rt-14-dev procps
 libargon2-dev libcrypt-dev nmh python3-django python3-argon2 python3-bcrypt util-linux
-dovecot-imapd strace"
+dovecot-imapd strace nodejs npm"
+
+# provided PKG: an installed package provides PKG (NodeSource's nodejs
+# provides, and conflicts with, Debian's npm).
+provided() {
+  dpkg-query -W -f='${db:Status-Abbrev}|${Provides}\n' 2>/dev/null | grep '^ii ' |
+    cut -d'|' -f2 | tr ',' '\n' | sed 's/([^)]*)//; s/^ *//; s/ *$//' | grep -qx "$1"
+}
 
 missing=
 for pkg in $DEBIAN_PACKAGES; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)
-  if [ "$status" != "install ok installed" ]; then
+  if [ "$status" != "install ok installed" ] && ! provided "$pkg"; then
     missing="${missing:+$missing }$pkg"
   fi
 done

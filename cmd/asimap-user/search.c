@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "imap_write.h"
 #include "log.h"
@@ -28,13 +29,15 @@ static int load(void *ctx, enum search_load what, const char **data, size_t *len
 	return 1;
 }
 
-static int keyword_index(void *ctx, const char *name)
+/* The folder's keywords (MH sequences) named name but for ASCII case. */
+static uint64_t keyword_mask(void *ctx, const char *name)
 {
 	const struct folder *f = ctx;
-	for (size_t k = 0; k < f->mh.nkw; k++)
-		if (!strcmp(f->mh.kw[k], name))
-			return (int)k;
-	return -1;
+	uint64_t mask = 0;
+	for (size_t k = 0; k < f->mh.nkw && k < 64; k++)
+		if (!strcasecmp(f->mh.kw[k], name))
+			mask |= (uint64_t)1 << k;
+	return mask;
 }
 
 static unsigned flags_of(const struct mh_msg *m)
@@ -59,7 +62,7 @@ static int run(struct session *s, struct search_prog *p)
 {
 	struct folder *f = s->sel;
 	const struct view *v = &s->view;
-	search_bind_keywords(p, keyword_index, f);
+	search_bind_keywords(p, keyword_mask, f);
 	if (!search_begin(p, (uint32_t)v->n, v->n ? v->uid[v->n - 1] : 0,
 	                  s->has_saved ? &s->saved : NULL))
 		return 0;

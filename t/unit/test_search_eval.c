@@ -1,6 +1,7 @@
 /* Unit tests for search's evaluator on hand-made messages: header keys
  * on decoded values, BODY and TEXT on decoded parts, dates, sizes. */
 #include "check.h"
+#include "mime.h"
 #include "search.h"
 
 #include <errno.h>
@@ -184,32 +185,64 @@ static void body_keys(void)
 	CHECK(matches("BODY tail", "Content-Type: multipart/mixed; boundary=b\n\n--b\n\ntail") ==
 	      1);
 	CHECK(matches("BODY x", "Content-Type: multipart/mixed\n\n--b\n\nx") == 0);
-	/* A boundary that is a prefix of a line is not a delimiter. */
+	/* A boundary is a delimiter as a prefix of a line (RFC 2046 5.1.1 keeps
+	 * it out of the parts for that reason; lib/mime reads it so, as
+	 * Dovecot does): "--bb" starts a part, it is not text. */
 	CHECK(matches("BODY --bb",
-	              "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n--bb\n--b--\n") == 1);
+	              "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n--bb\n--b--\n") == 0);
+	CHECK(matches("BODY -bb",
+	              "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n -bb\n--b--\n") == 1);
+	/* An unquoted boundary with a tspecial ("=" must be quoted, RFC 2045
+	 * 5.1): BODYSTRUCTURE reads it leniently, and so must SEARCH. */
+	const char *eq = "Content-Type: multipart/mixed; boundary==_b_1\n\n--=_b_1\n"
+	                 "Content-Type: text/plain; charset=utf-8\n"
+	                 "Content-Transfer-Encoding: base64\n\nZ3LDvMOfZQ==\n--=_b_1--\n";
+	CHECK(matches("BODY \"GRÜßE\"", eq) == 1);
+	CHECK(matches("BODY Z3LD", eq) == 0);
+	/* The charset and encoding BODYSTRUCTURE reports: the first
+	 * Content-Type and the first Content-Transfer-Encoding of a part. */
+	CHECK(matches("BODY \"grüße\"",
+	              "MIME-Version: 1.0\nContent-Type: text/plain; charset=\"iso-8859-1\"\n"
+	              "Content-Transfer-Encoding: quoted-printable\n"
+	              "Content-Transfer-Encoding: base64\n\ngr=FC=DFe\n") == 1);
+	/* No MIME-Version and no Content-Type: Content-* fields do not count
+	 * for BODYSTRUCTURE, but a transfer encoding is still undone. */
+	CHECK(matches("BODY hello", "Content-Transfer-Encoding: base64\n\naGVsbG8=\n") == 1);
+	/* A boundary split by RFC 2231 continuations. */
+	CHECK(matches("BODY inside", "Content-Type: multipart/mixed; boundary*0=ab; "
+	                             "boundary*1=cd\n\n--abcd\n\ninside\n--abcd--\n") == 1);
+	CHECK(matches("BODY abcd", "Content-Type: multipart/mixed; boundary*0=ab; "
+	                           "boundary*1=cd\n\n--abcd\n\ninside\n--abcd--\n") == 0);
 }
 
-/* MIME nesting past the limit costs nothing and finds nothing deeper. */
+/* MIME nesting past lib/mime's limit costs nothing and finds nothing
+ * deeper; below it, text at any depth is found. */
 static void deep_mime(void)
 {
-	static char buf[1 << 16];
-	for (int levels = 3; levels <= 40; levels += 37) {
+	static char buf[1 << 17];
+	for (int levels = 3; levels <= MIME_DEPTH_MAX + 20; levels += MIME_DEPTH_MAX - 3 + 20) {
 		size_t n = 0;
 		for (int i = 0; i < levels; i++)
 			n += (size_t)snprintf(
 			    buf + n, sizeof buf - n,
-			    "Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n", i, i);
+			    "Content-Type: multipart/mixed; boundary=b%d-\n\n--b%d-\n", i, i);
 		n += (size_t)snprintf(buf + n, sizeof buf - n,
 		                      "Content-Type: text/plain\n\ndeepest\n");
 		CHECK(matches("BODY deepest", buf) == (levels == 3));
 	}
-	/* Many parts: only SEARCH_MIME_PARTS_MAX are walked. */
-	size_t n =
-	    (size_t)snprintf(buf, sizeof buf, "Content-Type: multipart/mixed; boundary=x\n\n");
-	for (int i = 0; i < 3000 && n + 20 < sizeof buf; i++)
-		n += (size_t)snprintf(buf + n, sizeof buf - n, "--x\n\n%s\n",
-		                      i == 2500 ? "late" : "");
-	CHECK(matches("BODY late", buf) == 0);
+	/* Many parts: only MIME_PARTS_MAX are parts, and the last of them runs
+	 * to the end of the message (what BODY[n] of it holds), so text past
+	 * the limit is still text of that part. */
+	for (int late = 2500; late <= MIME_PARTS_MAX + 1000; late += MIME_PARTS_MAX - 1500) {
+		size_t n = (size_t)snprintf(buf, sizeof buf,
+		                            "Content-Type: multipart/mixed; boundary=x\n\n");
+		for (int i = 0; i < MIME_PARTS_MAX + 2000 && n + 20 < sizeof buf; i++)
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "--x\n\n%s\n",
+			                      i == late ? "late" : "");
+		CHECK(n + 20 < sizeof buf);
+		CHECK(matches("BODY late", buf) == 1);
+		CHECK(matches("BODY early", buf) == 0);
+	}
 }
 
 /* 8-bit junk, NULs and broken encodings: no crash, ASCII still found. */

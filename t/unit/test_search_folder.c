@@ -27,15 +27,17 @@ static int load(void *ctx, enum search_load what, const char **data, size_t *len
 	return 1;
 }
 
-static const char *const kwnames[] = {"work", "$Junk", "later", NULL};
+/* "Later" and "later": two MH sequences, one keyword for SEARCH. */
+static const char *const kwnames[] = {"work", "$Junk", "later", "Later", NULL};
 
-static int kw_index(void *ctx, const char *name)
+static uint64_t kw_mask(void *ctx, const char *name)
 {
+	uint64_t m = 0;
 	(void)ctx;
 	for (int i = 0; kwnames[i]; i++)
 		if (!strcasecmp(kwnames[i], name))
-			return i;
-	return -1;
+			m |= (uint64_t)1 << i;
+	return m;
 }
 
 static char out[1 << 16];
@@ -52,7 +54,7 @@ static const char *run(const char *args, int uid, struct msg *msgs, size_t n)
 		snprintf(out, sizeof out, "BAD %s", err);
 		return out;
 	}
-	search_bind_keywords(p, kw_index, NULL);
+	search_bind_keywords(p, kw_mask, NULL);
 	uint32_t max_uid = n ? msgs[n - 1].uid : 0;
 	CHECK(search_begin(p, (uint32_t)n, max_uid, saved.n ? &saved : NULL));
 	for (size_t i = 0; i < n; i++) {
@@ -76,7 +78,7 @@ static const char *run(const char *args, int uid, struct msg *msgs, size_t n)
 static struct msg folder[] = {
     {10, SEARCH_SEEN | SEARCH_ANSWERED, 1 << 0, "Subject: one\n\n", 0},
     {20, SEARCH_RECENT, 1 << 1, "Subject: two\n\n", 0},
-    {30, SEARCH_RECENT | SEARCH_SEEN | SEARCH_FLAGGED, 0, "Subject: three\n\n", 0},
+    {30, SEARCH_RECENT | SEARCH_SEEN | SEARCH_FLAGGED, 1 << 3, "Subject: three\n\n", 0},
     {40, SEARCH_DELETED | SEARCH_DRAFT, (1 << 0) | (1 << 2), "Subject: four\n\n", 0},
 };
 #define N (sizeof folder / sizeof *folder)
@@ -104,6 +106,10 @@ static void flags_and_sets(void)
 	    {"KEYWORD $junk", "* SEARCH 2\r\n"},
 	    {"UNKEYWORD work", "* SEARCH 2 3\r\n"},
 	    {"KEYWORD nosuch", "* SEARCH\r\n"},
+	    {"KEYWORD WORK", "* SEARCH 1 4\r\n"},  /* keywords ignore case */
+	    {"KEYWORD later", "* SEARCH 3 4\r\n"}, /* "later" or "Later" */
+	    {"KEYWORD LATER", "* SEARCH 3 4\r\n"},
+	    {"UNKEYWORD Later", "* SEARCH 1 2\r\n"},
 	    {"UNKEYWORD nosuch", "* SEARCH 1 2 3 4\r\n"},
 	    {"KEYWORD \\Seen", "* SEARCH 1 3\r\n"},
 	    {"UNKEYWORD \\Seen", "* SEARCH 2 4\r\n"},
