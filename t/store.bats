@@ -456,3 +456,27 @@ P
 	printf '%s\n' "$output" | grep VmRSS | sed 's/^/# /' >&3
 	[ "$status" -eq 0 ]
 }
+
+@test "keywords are one keyword whatever their case: STORE adds to, and removes from, the sequence of any case" {
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b SELECT INBOX
+c STORE 1 +FLAGS (Project)
+!wait c
+d STORE 2 +FLAGS (PROJECT)
+!wait d
+e STORE 1 -FLAGS (project)
+!wait e
+f STORE 3 +FLAGS (deleted)
+!wait f
+g FETCH 1:2 FLAGS
+!wait g
+S
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"g OK"* ]]
+	[[ "$output" == *"f BAD"* ]] # a keyword that would be the \Deleted sequence
+	grep -qx 'Project: 2' "$W/mail/u1/inbox/.mh_sequences"
+	! grep -qi '^project: .*1' "$W/mail/u1/inbox/.mh_sequences"
+	! grep -q '^PROJECT' "$W/mail/u1/inbox/.mh_sequences"
+	[[ "$output" == *"* 2 FETCH (FLAGS ("*"Project"* ]]
+}

@@ -18,9 +18,9 @@ static int reserved(const char *name)
 	static const char *const names[] = {"cur",     "unseen",  "Seen",  "Recent", "replied",
 	                                    "flagged", "Deleted", "Draft", NULL};
 	for (int i = 0; names[i]; i++)
-		if (!strcmp(names[i], name))
+		if (!strcasecmp(names[i], name))
 			return 1;
-	return !strcmp(name, cfg.unseen);
+	return !strcasecmp(name, cfg.unseen);
 }
 
 struct edit {
@@ -47,12 +47,28 @@ static int each_run(struct mh_seqs *sq, const struct edit *e, const char *name, 
 	return 1;
 }
 
+/* Keywords are compared without case (as SEARCH KEYWORD does). */
 static int listed(const struct edit *e, const char *kw)
 {
 	for (size_t k = 0; k < e->nkw; k++)
-		if (!strcmp(e->kw[k], kw))
+		if (!strcasecmp(e->kw[k], kw))
 			return 1;
 	return 0;
+}
+
+/* Add keyword kw to the messages (to the folder's sequence of that name
+ * in any case, when there is one), or remove it (from every such
+ * sequence). */
+static int edit_keyword(struct mh_seqs *sq, const struct edit *e, const char *kw, int add)
+{
+	int found = 0;
+	for (size_t k = 0; k < e->f->mh.nkw && !(add && found); k++)
+		if (!strcasecmp(e->f->mh.kw[k], kw)) {
+			found = 1;
+			if (!each_run(sq, e, e->f->mh.kw[k], add))
+				return 0;
+		}
+	return found || !add || each_run(sq, e, kw, 1);
 }
 
 static int apply(struct mh_seqs *sq, void *ctx)
@@ -68,7 +84,7 @@ static int apply(struct mh_seqs *sq, void *ctx)
 			return 0;
 	}
 	for (size_t k = 0; k < e->nkw; k++)
-		if (!each_run(sq, e, e->kw[k], e->op != '-'))
+		if (!edit_keyword(sq, e, e->kw[k], e->op != '-'))
 			return 0;
 	if (e->op == '=')
 		for (size_t k = 0; k < e->f->mh.nkw; k++)
@@ -140,7 +156,7 @@ const char *flag_parse(struct imap_cur *c, uint32_t *bits, char **kw, size_t *nk
 		return "That keyword is reserved for an MH sequence";
 	}
 	for (size_t i = 0; i < *nkw; i++)
-		if (!strcmp(kw[i], k)) {
+		if (!strcasecmp(kw[i], k)) {
 			free(k);
 			return NULL;
 		}
