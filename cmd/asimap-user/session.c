@@ -287,6 +287,9 @@ void session_pump(struct session *s)
 		    imap_reader_feed(&s->rd, s->in + s->in_off, s->in_len - s->in_off, &st);
 		switch (st) {
 		case IMAP_RD_MORE:
+		case IMAP_RD_LITERAL: /* ask mode, which is not used here */
+		case IMAP_RD_DATA:
+		case IMAP_RD_SKIPPED:
 			break;
 		case IMAP_RD_COMMAND:
 			trace_event(s->id, s->remote, "RECEIVED", s->cmd, s->rd.len);
