@@ -13,11 +13,17 @@ void imap_reader_init(struct imap_reader *r, char *buf, size_t cap, size_t line_
 	r->line_max = line_max < cap ? line_max : cap;
 }
 
+void imap_reader_ask(struct imap_reader *r, int on)
+{
+	r->ask = on != 0;
+}
+
 void imap_reader_reset(struct imap_reader *r)
 {
 	r->len = r->line_start = 0;
 	r->lit_left = 0;
-	r->discard = 0;
+	r->streaming = r->streamed = r->skip = 0;
+	r->stream_at = 0;
 }
 
 /* Does the line cmd[start..end) end with a literal marker {n} or {n+}?
@@ -44,29 +50,71 @@ static long literal_marker(const char *cmd, size_t start, size_t end, uint64_t *
 	return (long)(i - 1);
 }
 
-/* A whole line is in cmd[line_start..len) without its line end. */
-static enum imap_rd_status line_done(struct imap_reader *r)
+/* The announced literal goes into cmd after its marker. */
+static enum imap_rd_status keep_literal(struct imap_reader *r)
 {
-	uint64_t size;
-	int sync;
-	if (literal_marker(r->cmd, r->line_start, r->len, &size, &sync) < 0)
-		return IMAP_RD_COMMAND;
-	r->lit_size = size;
-	r->lit_sync = sync;
 	/* Rewrite the marker as "{n}\r\n": never longer than what was there. */
 	size_t room = r->cap - r->len;
-	if (size + 2 > room) {
-		r->discard = 1;
+	if (r->lit_size + 2 > room)
 		return IMAP_RD_LITERAL_TOO_BIG;
-	}
-	if (!sync) {
+	if (!r->lit_sync) {
 		r->cmd[r->len - 2] = '}';
 		r->len--;
 	}
 	r->cmd[r->len++] = '\r';
 	r->cmd[r->len++] = '\n';
-	r->lit_left = size;
-	return sync ? IMAP_RD_CONTINUE : IMAP_RD_MORE;
+	r->lit_left = r->lit_size;
+	if (!r->lit_left)
+		r->line_start = r->len;
+	return r->lit_sync ? IMAP_RD_CONTINUE : IMAP_RD_MORE;
+}
+
+/* A whole line is in cmd[line_start..len) without its line end. */
+static enum imap_rd_status line_done(struct imap_reader *r)
+{
+	uint64_t size;
+	int sync;
+	long at = literal_marker(r->cmd, r->line_start, r->len, &size, &sync);
+	if (r->skip) {
+		/* A refused command ends with a line without a literal, or with a
+		 * synchronizing one: the client waits for a "+" that never comes. */
+		r->len = r->line_start = 0;
+		if (at < 0 || sync)
+			return IMAP_RD_SKIPPED;
+		r->lit_left = size;
+		return IMAP_RD_MORE;
+	}
+	if (at < 0)
+		return IMAP_RD_COMMAND;
+	r->lit_size = size;
+	r->lit_sync = sync;
+	if (r->ask) {
+		r->lit_at = (size_t)at;
+		return IMAP_RD_LITERAL;
+	}
+	return keep_literal(r);
+}
+
+enum imap_rd_status imap_reader_literal(struct imap_reader *r, enum imap_lit_how how)
+{
+	switch (how) {
+	case IMAP_LIT_KEEP:
+		return keep_literal(r);
+	case IMAP_LIT_STREAM:
+		r->len = r->line_start = r->stream_at = r->lit_at;
+		r->streamed = 1;
+		r->lit_left = r->lit_size;
+		r->streaming = r->lit_left > 0;
+		return r->lit_sync ? IMAP_RD_CONTINUE : IMAP_RD_MORE;
+	case IMAP_LIT_REFUSE:
+		break;
+	}
+	r->len = r->line_start = 0;
+	if (r->lit_sync)
+		return IMAP_RD_SKIPPED;
+	r->skip = 1;
+	r->lit_left = r->lit_size;
+	return IMAP_RD_MORE;
 }
 
 size_t imap_reader_feed(struct imap_reader *r, const char *in, size_t n, enum imap_rd_status *st)
@@ -78,8 +126,21 @@ size_t imap_reader_feed(struct imap_reader *r, const char *in, size_t n, enum im
 			size_t take = n - i;
 			if (take > r->lit_left)
 				take = (size_t)r->lit_left;
-			memcpy(r->cmd + r->len, in + i, take);
-			r->len += take;
+			if (r->streaming) {
+				if (i) /* data comes alone */
+					return i;
+				r->lit_left -= take;
+				if (!r->lit_left) {
+					r->streaming = 0;
+					r->line_start = r->len;
+				}
+				*st = IMAP_RD_DATA;
+				return take;
+			}
+			if (!r->skip) {
+				memcpy(r->cmd + r->len, in + i, take);
+				r->len += take;
+			}
 			r->lit_left -= take;
 			i += take;
 			if (!r->lit_left)

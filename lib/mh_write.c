@@ -1,8 +1,10 @@
 #include "mh_write.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,32 +23,131 @@ static int write_all(int fd, const char *p, size_t n)
 	return 1;
 }
 
-/* Write data, CRLF as LF when asked, in pieces of the source. */
-static int write_data(int fd, const char *data, size_t len, int crlf_to_lf)
+static int named_only;
+
+void mh_write_named_temps(int on)
 {
-	if (!crlf_to_lf)
-		return write_all(fd, data, len);
-	size_t start = 0;
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (data[i] == '\r' && data[i + 1] == '\n') {
-			if (!write_all(fd, data + start, i - start))
-				return 0;
-			start = i + 1; /* the LF */
-		}
-	}
-	return write_all(fd, data + start, len - start);
+	named_only = on != 0;
 }
 
-/* An unnamed file in dirfd, or a named temporary one (*tmpname set). */
-static int open_temp(int dirfd, char *tmpname, size_t n)
+int mh_write_open(struct mh_write_tmp *t, int dirfd, int crlf_to_lf)
 {
 	static unsigned counter;
-	tmpname[0] = 0;
-	int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-		return fd;
-	snprintf(tmpname, n, ".asimap-new.%ld.%u", (long)getpid(), counter++);
-	return openat(dirfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	t->name[0] = 0;
+	t->crlf_to_lf = crlf_to_lf;
+	t->held_cr = 0;
+	t->last = 0;
+	t->size = t->bare_lf = t->flushed = t->kicked = 0;
+	t->used = 0;
+	t->fd = -1;
+	if (!named_only) {
+		t->fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+		if (t->fd >= 0)
+			return 1;
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			return 0;
+	}
+	/* A name left by a process that had our pid before is not ours. */
+	for (int tries = 0; tries < 100; tries++) {
+		snprintf(t->name, sizeof t->name, MH_WRITE_TEMP_PREFIX "%ld.%u", (long)getpid(),
+		         counter++);
+		t->fd = openat(dirfd, t->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		               0600);
+		if (t->fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (t->fd < 0)
+		t->name[0] = 0;
+	return t->fd >= 0;
+}
+
+/* Bytes leave buf for the file; write-back starts every few megabytes so
+ * that the fsync at the end finds little left to write (it runs in the
+ * supervisor's one event loop). */
+static int wrote(struct mh_write_tmp *t, size_t n)
+{
+	t->flushed += n;
+	if (t->flushed - t->kicked >= MH_WRITE_KICK_BYTES) {
+		sync_file_range(t->fd, (off_t)t->kicked, (off_t)(t->flushed - t->kicked),
+		                SYNC_FILE_RANGE_WRITE);
+		t->kicked = t->flushed;
+	}
+	return 1;
+}
+
+static int flush(struct mh_write_tmp *t)
+{
+	if (!write_all(t->fd, t->buf, t->used))
+		return 0;
+	size_t n = t->used;
+	t->used = 0;
+	return wrote(t, n);
+}
+
+/* p[0..n) goes into the file as it is. */
+static int store(struct mh_write_tmp *t, const char *p, size_t n)
+{
+	if (!n)
+		return 1;
+	for (const char *lf = p, *end = p + n; (lf = memchr(lf, '\n', (size_t)(end - lf))); lf++)
+		if ((lf > p ? lf[-1] : t->last) != '\r')
+			t->bare_lf++;
+	t->last = p[n - 1];
+	t->size += n;
+	while (n) {
+		if (t->used == 0 && n >= sizeof t->buf) {
+			if (!write_all(t->fd, p, n))
+				return 0;
+			return wrote(t, n);
+		}
+		size_t take = sizeof t->buf - t->used;
+		if (take > n)
+			take = n;
+		memcpy(t->buf + t->used, p, take);
+		t->used += take;
+		p += take;
+		n -= take;
+		if (t->used == sizeof t->buf && !flush(t))
+			return 0;
+	}
+	return 1;
+}
+
+int mh_write_put(struct mh_write_tmp *t, const char *p, size_t n)
+{
+	if (t->fd < 0) {
+		errno = EBADF;
+		return 0;
+	}
+	if (!n)
+		return 1;
+	if (!t->crlf_to_lf)
+		return store(t, p, n);
+	/* Every CRLF becomes LF, also when the CR ended the last piece. */
+	if (t->held_cr) {
+		t->held_cr = 0;
+		if (p[0] != '\n' && !store(t, "\r", 1))
+			return 0;
+	}
+	const char *start = p, *end = p + n, *cr = p;
+	while ((cr = memchr(cr, '\r', (size_t)(end - cr))) && cr + 1 < end) {
+		if (cr[1] == '\n') {
+			if (!store(t, start, (size_t)(cr - start)))
+				return 0;
+			start = cr + 1;
+		}
+		cr++;
+	}
+	if (end[-1] == '\r') {
+		t->held_cr = 1;
+		end--;
+	}
+	return store(t, start, (size_t)(end - start));
+}
+
+uint64_t mh_write_crlf_size(const struct mh_write_tmp *t)
+{
+	return t->size + (uint64_t)t->held_cr + t->bare_lf;
 }
 
 /* Give the written file at fd a number: link, never replace. */
@@ -69,13 +170,25 @@ static int link_number(int dirfd, int fd, const char *tmpname, uint32_t first, u
 	return 0;
 }
 
-int mh_write_add(int dirfd, const char *data, size_t len, int crlf_to_lf, int64_t mtime,
-                 uint32_t first, uint32_t *num)
+void mh_write_abort(struct mh_write_tmp *t, int dirfd)
 {
-	char tmpname[64];
-	int fd = open_temp(dirfd, tmpname, sizeof tmpname);
-	if (fd < 0)
+	int e = errno;
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	if (t->name[0])
+		unlinkat(dirfd, t->name, 0);
+	t->name[0] = 0;
+	errno = e;
+}
+
+int mh_write_commit(struct mh_write_tmp *t, int dirfd, int64_t mtime, uint32_t first, uint32_t *num,
+                    uint64_t *ino)
+{
+	if (t->fd < 0) {
+		errno = EBADF;
 		return 0;
+	}
 	/* Group- and world-readable as the folder's other messages usually are
 	 * is the owner's choice; keep what the umask says. */
 	mode_t um = umask(0);
@@ -83,16 +196,62 @@ int mh_write_add(int dirfd, const char *data, size_t len, int crlf_to_lf, int64_
 	struct timespec ts[2] = {{0, UTIME_OMIT}, {(time_t)mtime, 0}};
 	if (mtime < 0)
 		ts[1].tv_nsec = UTIME_NOW;
-	int ok = write_data(fd, data, len, crlf_to_lf) && fchmod(fd, 0666 & ~um) == 0 &&
-	         fsync(fd) == 0 && futimens(fd, ts) == 0 &&
-	         link_number(dirfd, fd, tmpname, first, num);
-	int e = errno;
-	close(fd);
-	if (tmpname[0])
-		unlinkat(dirfd, tmpname, 0);
+	struct stat sb;
+	int held = t->held_cr;
+	t->held_cr = 0;
+	int ok = (!held || store(t, "\r", 1)) && flush(t) && fchmod(t->fd, 0666 & ~um) == 0 &&
+	         fsync(t->fd) == 0 && futimens(t->fd, ts) == 0 && fstat(t->fd, &sb) == 0 &&
+	         link_number(dirfd, t->fd, t->name, first, num);
+	mh_write_abort(t, dirfd);
 	if (ok)
 		ok = mh_write_sync_dir(dirfd);
-	errno = ok ? 0 : e;
+	if (ok && ino)
+		*ino = (uint64_t)sb.st_ino;
+	if (ok)
+		errno = 0;
+	return ok;
+}
+
+int mh_write_sweep(int dirfd, int64_t older_than)
+{
+	char mine[64];
+	int n = 0, fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	size_t plen = strlen(MH_WRITE_TEMP_PREFIX);
+	size_t mlen =
+	    (size_t)snprintf(mine, sizeof mine, MH_WRITE_TEMP_PREFIX "%ld.", (long)getpid());
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct stat sb;
+		if (strncmp(de->d_name, MH_WRITE_TEMP_PREFIX, plen) != 0 ||
+		    strncmp(de->d_name, mine, mlen) == 0 ||
+		    fstatat(dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(sb.st_mode) || (int64_t)sb.st_mtime >= older_than)
+			continue;
+		if (unlinkat(dirfd, de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int mh_write_add(int dirfd, const char *data, size_t len, int crlf_to_lf, int64_t mtime,
+                 uint32_t first, uint32_t *num)
+{
+	struct mh_write_tmp *t = malloc(sizeof *t);
+	if (!t)
+		return 0;
+	int ok = mh_write_open(t, dirfd, crlf_to_lf) && mh_write_put(t, data, len) &&
+	         mh_write_commit(t, dirfd, mtime, first, num, NULL);
+	mh_write_abort(t, dirfd);
+	int e = errno;
+	free(t);
+	errno = e;
 	return ok;
 }
 

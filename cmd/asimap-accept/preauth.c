@@ -88,6 +88,10 @@ static int next_command(struct accept_state *st, struct imap_reader *rd)
 			log_info("closing connection from %s: literal of %llu bytes",
 			         st->cfg->remote_ip, (unsigned long long)rd->lit_size);
 			return 0;
+		case IMAP_RD_LITERAL: /* ask mode only, which pre-auth does not use */
+		case IMAP_RD_DATA:
+		case IMAP_RD_SKIPPED:
+			return 0;
 		}
 	}
 }

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "trace.h"
 #include "user.h"
+#include "write.h"
 
 #define CONTROL_MAX 64
 #define CONTROL_TIMEOUT_S 15
@@ -184,6 +185,7 @@ static void reap_sessions(time_t now)
 static void shutdown_all(const char *why)
 {
 	for (struct session *s = sessions; s; s = s->next) {
+		append_abort(s); /* no temporary file left behind */
 		session_reply(s, "* BYE %s", why);
 		int fl = fcntl(s->fd_out, F_GETFL);
 		fcntl(s->fd_out, F_SETFL, fl & ~O_NONBLOCK);

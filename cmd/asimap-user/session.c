@@ -14,6 +14,7 @@
 #include "log.h"
 #include "trace.h"
 #include "user.h"
+#include "write.h"
 
 void session_reply(struct session *s, const char *fmt, ...)
 {
@@ -52,6 +53,7 @@ struct session *session_new(const struct handoff *h)
 	int one = 1; /* answers leave as written; fails harmlessly on a socketpair */
 	setsockopt(s->fd_out, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	imap_reader_init(&s->rd, s->cmd, SESSION_COMMAND_MAX, SESSION_LINE_MAX);
+	imap_reader_ask(&s->rd, 1); /* APPEND's message goes to disk as it comes */
 	memcpy(s->in, h->pending, h->pending_len);
 	s->in_len = h->pending_len;
 	s->last = s->last_out = time(NULL);
@@ -69,6 +71,7 @@ void session_free(struct session *s)
 	trace_event(s->id, s->remote, "CLOSE", "", 0);
 	if (s->job)
 		fetch_free(s->job);
+	append_abort(s);
 	if (s->sel) {
 		folder_close(s->sel);
 		view_free(&s->view);
@@ -269,6 +272,23 @@ static void refuse_literal(struct session *s)
 	session_reply(s, "%.*s BAD Literal too large", (int)(n ? n : 1), n ? s->cmd : "*");
 }
 
+/* A literal is announced: APPEND decides about its message, every other
+ * literal goes into the command buffer. */
+static enum imap_rd_status literal_announced(struct session *s)
+{
+	struct imap_cur c = {s->cmd, s->cmd + s->rd.lit_at};
+	char *t, tag[HANDOFF_FIELD_MAX_BYTES + 1];
+	size_t tlen;
+	enum imap_lit_how how = IMAP_LIT_KEEP;
+	if (!s->idling && imap_p_tag(&c, &t, &tlen) && tlen < sizeof tag && imap_p_sp(&c) &&
+	    imap_p_word(&c, "APPEND") && imap_p_sp(&c)) {
+		memcpy(tag, t, tlen);
+		tag[tlen] = 0;
+		how = append_literal(s, tag, &c, s->rd.lit_size);
+	}
+	return imap_reader_literal(&s->rd, how);
+}
+
 void session_pump(struct session *s)
 {
 	while (!s->dead && dbuf_live(&s->out) < SESSION_OUT_HIGH) {
@@ -283,17 +303,33 @@ void session_pump(struct session *s)
 		if (s->in_off == s->in_len)
 			break;
 		enum imap_rd_status st;
-		s->in_off +=
-		    imap_reader_feed(&s->rd, s->in + s->in_off, s->in_len - s->in_off, &st);
+		const char *at = s->in + s->in_off;
+		size_t used = imap_reader_feed(&s->rd, at, s->in_len - s->in_off, &st);
+		s->in_off += used;
+		if (st == IMAP_RD_LITERAL)
+			st = literal_announced(s);
 		switch (st) {
 		case IMAP_RD_MORE:
+		case IMAP_RD_LITERAL: /* answered above */
+			break;
+		case IMAP_RD_DATA:
+			append_data(s, at, used);
+			break;
+		case IMAP_RD_SKIPPED:
+			append_skipped(s);
+			imap_reader_reset(&s->rd);
 			break;
 		case IMAP_RD_COMMAND:
 			trace_event(s->id, s->remote, "RECEIVED", s->cmd, s->rd.len);
-			if (s->idling)
+			if (s->append) { /* an APPEND whose message was streamed */
+				struct imap_cur rest = {s->cmd + s->rd.stream_at,
+				                        s->cmd + s->rd.len};
+				append_finish(s, &rest);
+			} else if (s->idling) {
 				idle_done(s);
-			else
+			} else {
 				dispatch(s);
+			}
 			if (!s->job)
 				release_command(s);
 			break;

@@ -13,7 +13,7 @@
 #include "seqset.h"
 
 #define SESSION_LINE_MAX 65536         /* bytes of one command line */
-#define SESSION_COMMAND_MAX (64 << 20) /* bytes of one command, literals included (APPEND) */
+#define SESSION_COMMAND_MAX (8 << 20)  /* bytes of one command but an APPEND's message */
 #define SESSION_COMMAND_KEEP (1 << 20) /* more than this is given back after each command */
 #define SESSION_OUT_HIGH (256 * 1024)  /* stop producing output above this */
 #define SESSION_AUTOLOGOUT_S (31 * 60) /* idle time before autologout */
@@ -74,6 +74,7 @@ struct session {
 	size_t in_off, in_len;
 	struct imap_reader rd;
 	char *cmd;
+	struct append_job *append; /* an APPEND whose message is being read (write.h) */
 	struct dbuf out;
 	enum session_state state;
 	struct folder *sel; /* the selected folder, shared */

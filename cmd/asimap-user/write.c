@@ -1,11 +1,13 @@
 /* Writing messages: EXPUNGE and UID EXPUNGE, COPY and MOVE (UIDPLUS's
- * COPYUID), APPEND (APPENDUID).  Files are written whole before they get a
- * number (lib/mh_write); flags follow in .mh_sequences (lib/mh_seq). */
+ * COPYUID), and what APPEND (append.c) shares with them.  Files are written
+ * whole before they get a number (lib/mh_write); flags follow in
+ * .mh_sequences (lib/mh_seq). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "imap_write.h"
@@ -13,6 +15,7 @@
 #include "mh_seq.h"
 #include "mh_write.h"
 #include "user.h"
+#include "write.h"
 
 /* One new or removed message for a sequence edit. */
 struct seq_msg {
@@ -95,10 +98,16 @@ static int seq_edit(struct folder *f, const struct seq_msg *m, size_t n, const s
 	return n == 0 || mh_seq_update(f->mh.dirfd, seq_locking(), seq_apply, &e);
 }
 
-/* The first number to try for a new message in f. */
-static uint32_t next_num(const struct folder *f)
+uint32_t write_next_num(const struct folder *f)
 {
 	return f->mh.n ? f->mh.m[f->mh.n - 1].num + 1 : 1;
+}
+
+int write_new_flags(struct folder *f, uint32_t num, uint32_t bits, char *const *kw, size_t nkw)
+{
+	struct seq_msg m = {num, bits, 0};
+	struct seq_edit e = {&m, 1, NULL, 0, kw, nkw};
+	return mh_seq_update(f->mh.dirfd, seq_locking(), seq_apply, &e);
 }
 
 int expunge_deleted(struct session *s, const struct seqset *uids)
@@ -156,24 +165,62 @@ void cmd_expunge(struct session *s, const char *tag, int uid, struct imap_cur *c
 	seqset_free(&set);
 }
 
-/* The folder a target mailbox argument names; answers NO itself. */
-static struct folder *open_target(struct session *s, const char *tag, const char *name, size_t n)
+/* Remove what writers that died left in f, now and then (write.h). */
+static void sweep_temps(const struct folder *f)
+{
+	static struct {
+		dev_t dev;
+		ino_t ino;
+		time_t at;
+	} swept[64];
+	static size_t next;
+	struct stat sb;
+	time_t now = time(NULL);
+	if (fstat(f->mh.dirfd, &sb) < 0)
+		return;
+	size_t i = 0;
+	while (i < 64 && (swept[i].dev != sb.st_dev || swept[i].ino != sb.st_ino))
+		i++;
+	if (i < 64 && now - swept[i].at < APPEND_SWEEP_S)
+		return;
+	if (i == 64)
+		i = next++ % 64;
+	swept[i].dev = sb.st_dev;
+	swept[i].ino = sb.st_ino;
+	swept[i].at = now;
+	int n = mh_write_sweep(f->mh.dirfd, (int64_t)now - APPEND_TEMP_STALE_S);
+	if (n > 0)
+		log_info("removed %d stale temporary files from folder %s", n, f->path);
+}
+
+struct folder *write_target(const char *name, size_t n, char *why, size_t whylen)
 {
 	char path[MH_NAME_MAX_BYTES + 1];
 	if (!mh_name_to_path(name, n, path)) {
-		session_reply(s, "%s NO [CANNOT] Invalid mailbox name", tag);
+		snprintf(why, whylen, "[CANNOT] Invalid mailbox name");
 		return NULL;
 	}
 	struct folder *f = folder_open(path, cfg.unseen);
 	if (!f) {
 		if (errno == ENOENT || errno == ENOTDIR)
-			session_reply(s, "%s NO [TRYCREATE] No such mailbox", tag);
+			snprintf(why, whylen, "[TRYCREATE] No such mailbox");
 		else
-			session_reply(s, "%s NO [SERVERBUG] Unable to open the mailbox: %s", tag,
-			              strerror(errno));
+			snprintf(why, whylen, "[SERVERBUG] Unable to open the mailbox: %s",
+			         strerror(errno));
 		return NULL;
 	}
 	folder_check(f, cfg.unseen);
+	sweep_temps(f);
+	return f;
+}
+
+/* The folder a target mailbox argument names; answers NO itself. */
+static struct folder *open_target(struct session *s, const char *tag, const char *name, size_t n)
+{
+	char why[256];
+	struct folder *f = write_target(name, n, why, sizeof why);
+	if (!f)
+		session_reply(s, "%s NO %s", tag, why);
 	return f;
 }
 
@@ -236,7 +283,7 @@ static int copy_all(struct session *s, const struct seqset *set, int uid, struct
 	cp->dst_uid = calloc(cap, sizeof *cp->dst_uid);
 	if (!cp->msgs || !cp->src_uid || !cp->src_num || !cp->dst_uid)
 		return 0;
-	uint32_t first = next_num(dst);
+	uint32_t first = write_next_num(dst);
 	for (size_t i = 0; i < s->view.n; i++) {
 		if (!seqset_contains(set, uid ? s->view.uid[i] : (uint32_t)(i + 1)))
 			continue;
@@ -348,90 +395,4 @@ void cmd_copy(struct session *s, const char *tag, int uid, struct imap_cur *c, i
 	folder_close(dst);
 	copy_free(&cp);
 	seqset_free(&set);
-}
-
-/* APPEND mailbox [SP flag-list] [SP date-time] SP literal */
-struct append {
-	char *name, *data;
-	size_t namelen, len;
-	uint32_t bits;
-	char *kw[FLAG_KEYWORDS_MAX];
-	size_t nkw;
-	int64_t date;
-};
-
-static const char *p_append(struct imap_cur *c, struct append *a)
-{
-	char *d;
-	size_t dn;
-	if (!imap_p_astring(c, &a->name, &a->namelen) || !imap_p_sp(c))
-		return "Expected APPEND mailbox [(flags)] [date-time] literal";
-	if (imap_p_char(c, '(')) {
-		if (!imap_p_char(c, ')')) {
-			do {
-				const char *err = flag_parse(c, &a->bits, a->kw, &a->nkw);
-				if (err)
-					return err;
-			} while (imap_p_sp(c));
-			if (!imap_p_char(c, ')'))
-				return "Expected )";
-		}
-		if (!imap_p_sp(c))
-			return "Expected the message";
-	}
-	a->date = -1;
-	if (c->p < c->end && *c->p == '"') {
-		if (!imap_p_string(c, &d, &dn) || !imap_parse_date_time(d, dn, &a->date) ||
-		    !imap_p_sp(c))
-			return "Expected a date-time \"dd-Mon-yyyy hh:mm:ss +zzzz\"";
-	}
-	if (!imap_p_string(c, &a->data, &a->len))
-		return "Expected the message as a literal";
-	if (!imap_p_end(c))
-		return "Only one message per APPEND";
-	return NULL;
-}
-
-static void append_into(struct session *s, const char *tag, struct append *a, struct folder *dst)
-{
-	uint32_t num;
-	if (!mh_write_add(dst->mh.dirfd, a->data, a->len, 1, a->date, next_num(dst), &num)) {
-		log_warn("unable to append to %s: %s", dst->path, strerror(errno));
-		session_reply(s, "%s NO [%s] Unable to store the message: %s", tag,
-		              errno == ENOSPC || errno == EDQUOT ? "OVERQUOTA" : "SERVERBUG",
-		              strerror(errno));
-		return;
-	}
-	struct seq_msg m = {num, a->bits, 0};
-	struct seq_edit e = {&m, 1, NULL, 0, a->kw, a->nkw};
-	if (!mh_seq_update(dst->mh.dirfd, seq_locking(), seq_apply, &e))
-		log_warn("unable to set the flags of a message appended to %s: %s", dst->path,
-		         strerror(errno));
-	dst->dirty = 1;
-	folder_check(dst, cfg.unseen);
-	long k = mh_folder_find(&dst->mh, num);
-	if (s->sel == dst)
-		session_sync(s, 1);
-	if (k >= 0)
-		session_reply(s, "%s OK [APPENDUID %u %u] APPEND completed", tag,
-		              dst->state.uidvalidity, dst->mh.m[k].uid);
-	else
-		session_reply(s, "%s OK APPEND completed", tag);
-}
-
-void cmd_append(struct session *s, const char *tag, struct imap_cur *c)
-{
-	struct append a = {0};
-	const char *err = p_append(c, &a);
-	if (err) {
-		session_reply(s, "%s BAD %s", tag, err);
-	} else {
-		struct folder *dst = open_target(s, tag, a.name, a.namelen);
-		if (dst) {
-			append_into(s, tag, &a, dst);
-			folder_close(dst);
-		}
-	}
-	for (size_t k = 0; k < a.nkw; k++)
-		free(a.kw[k]);
 }
