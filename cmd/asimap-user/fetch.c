@@ -372,13 +372,15 @@ static int write_body(struct session *s, const struct fetch_item *it, const char
 	return dbuf_printf(&s->out, " {%zu}\r\n", len) && dbuf_put(&s->out, p, len);
 }
 
-/* Does the job need the message's bytes (1), or its metadata (2)? */
+/* Does the job need the message's bytes (1), its metadata (2), or its
+ * size (3)? */
 static int needs(const struct fetch_job *j, int what)
 {
 	for (size_t k = 0; k < j->nitems; k++) {
 		enum fetch_kind kind = j->item[k].kind;
-		if (what == 1 ? kind == FK_BODY
-		              : kind == FK_SIZE || kind == FK_ENVELOPE || kind == FK_STRUCTURE)
+		if (what == 1   ? kind == FK_BODY
+		    : what == 2 ? kind == FK_ENVELOPE || kind == FK_STRUCTURE
+		                : kind == FK_SIZE)
 			return 1;
 	}
 	return 0;
@@ -413,27 +415,58 @@ static int open_listed(const struct folder *f, const struct mh_msg *m)
 	return fd;
 }
 
-/* Begin sending body item it of the message open at fd (metadata mt):
- * the label and the literal's length now, the bytes from fetch_step.
- * Returns 1 when a literal was begun, 0 when it is empty (written whole),
- * -1 on a read error. */
-static int stream_begin(struct session *s, struct fetch_job *j, const struct fetch_item *it, int fd,
-                        const struct mh_meta *mt)
+/* Where the header of the file open at fd ends (after its first empty
+ * line, as mime_header_end), its wire size, and its last byte; read a
+ * piece at a time.  1, or 0 on a read error. */
+static int scan_header(int fd, uint64_t *len, uint64_t *crlf, char *last)
 {
-	uint64_t total = (uint64_t)mt->crlf_size;
+	static char buf[1 << 16];
+	uint64_t off = 0, size = 0;
+	char prev = 0;
+	int start = 1, cr = 0; /* at a line's start; a CR alone on it so far */
+	ssize_t r;
+	while ((r = pread(fd, buf, sizeof buf, (off_t)off)) > 0 || (r < 0 && errno == EINTR)) {
+		for (ssize_t i = 0; i < r; i++) {
+			char c = buf[i];
+			size += 1 + (c == '\n' && prev != '\r');
+			prev = c;
+			if (c == '\n') {
+				if (start || cr) {
+					*len = off + (uint64_t)i + 1;
+					*crlf = size;
+					*last = c;
+					return 1;
+				}
+				start = 1;
+				cr = 0;
+			} else {
+				cr = start && c == '\r';
+				start = 0;
+			}
+		}
+		off += r > 0 ? (uint64_t)r : 0;
+	}
+	*len = off;
+	*crlf = size;
+	*last = prev;
+	return r == 0;
+}
+
+/* Begin sending body item it of the message open at fd (wire size
+ * total): the label and the literal's length now, the bytes from
+ * fetch_step.  Returns 1 when a literal was begun, 0 when it is empty
+ * (written whole), -1 on a read error. */
+static int stream_begin(struct session *s, struct fetch_job *j, const struct fetch_item *it, int fd,
+                        uint64_t total)
+{
 	off_t start = 0;
 	char prev = 0;
 	if (it->sec == SEC_TEXT) {
-		start = (off_t)mt->hdr_len;
-		char *h = malloc(mt->hdr_len ? (size_t)mt->hdr_len : 1);
-		ssize_t r = h ? pread(fd, h, (size_t)mt->hdr_len, 0) : -1;
-		if (r != (ssize_t)mt->hdr_len) {
-			free(h);
+		uint64_t hlen, hcrlf;
+		if (!scan_header(fd, &hlen, &hcrlf, &prev) || hcrlf > total)
 			return -1;
-		}
-		total -= imap_crlf_size(h, (size_t)r, 0);
-		prev = r ? h[r - 1] : 0;
-		free(h);
+		start = (off_t)hlen;
+		total -= hcrlf;
 	}
 	uint64_t origin = it->partial ? it->p_off : 0;
 	uint64_t count = origin < total ? total - origin : 0;
@@ -481,7 +514,16 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i, size_t k)
 	if (!stream && needs(j, 1) && !(rc = mh_msg_read(&s->sel->mh, (size_t)at, &d, &n)))
 		return 0;
 	struct mh_meta mt = {0};
-	if (needs(j, 2) || (stream && needs(j, 1))) {
+	mt.crlf_size = -1;
+	/* The size alone is often known without the rest (APPEND counts it;
+	 * a big file's is counted without reading it whole). */
+	if ((needs(j, 3) || (stream && needs(j, 1))) && !needs(j, 2) && !d &&
+	    (mt.crlf_size = folder_size(s->sel, (size_t)at)) < 0) {
+		if (k)
+			dbuf_puts(&s->out, ")\r\n");
+		return k ? 1 : 0;
+	}
+	if (needs(j, 2) || (needs(j, 3) && mt.crlf_size < 0)) {
 		const unsigned char *e = folder_meta(s->sel, (size_t)at, d, n, rc);
 		if (!e) {
 			if (errno != ENOENT)
@@ -532,7 +574,7 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i, size_t k)
 			break;
 		case FK_BODY:
 			if (sfd >= 0) {
-				int r = stream_begin(s, j, it, sfd, &mt);
+				int r = stream_begin(s, j, it, sfd, (uint64_t)mt.crlf_size);
 				if (r > 0) {
 					j->streaming = 1;
 					j->sfd = sfd;

@@ -21,8 +21,9 @@
 	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB |        \
 	 IN_DELETE_SELF | IN_MOVE_SELF)
 
-#define FOLDER_IDLE_KEEP 2 /* folders kept open with no session on them */
-#define PEND_MAX 65536     /* changed files remembered; more: list the directory */
+#define FOLDER_READ_WHOLE_MAX (1 << 20) /* bigger: sizes counted in pieces */
+#define FOLDER_IDLE_KEEP 2              /* folders kept open with no session on them */
+#define PEND_MAX 65536                  /* changed files remembered; more: list the directory */
 
 static struct folder *folders;
 static int ino_fd = -1;
@@ -313,11 +314,56 @@ const unsigned char *folder_meta(struct folder *f, size_t i, const char *d, size
 	return e;
 }
 
+/* The wire size of a big message, counted a piece at a time. */
+static int64_t count_size(struct folder *f, struct mh_msg *m)
+{
+	static char buf[1 << 16];
+	char name[16], prev = 0;
+	snprintf(name, sizeof name, "%u", m->num);
+	int fd = openat(f->mh.dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	uint64_t size = 0, got = 0;
+	ssize_t r;
+	while ((r = read(fd, buf, sizeof buf)) > 0 || (r < 0 && errno == EINTR))
+		if (r > 0) {
+			size += imap_crlf_size(buf, (size_t)r, prev);
+			prev = buf[r - 1];
+			got += (uint64_t)r;
+		}
+	int err = errno;
+	close(fd);
+	if (r < 0 || got != (uint64_t)m->size) { /* not the file listed any more */
+		f->dirty = 1;
+		errno = r < 0 ? err : EAGAIN;
+		return -1;
+	}
+	return (int64_t)size;
+}
+
+int64_t folder_size(struct folder *f, size_t i)
+{
+	struct mh_msg *m = &f->mh.m[i];
+	load_cache(f);
+	if (!verify(f, i))
+		return -1;
+	if (m->crlf_size >= 0)
+		return m->crlf_size;
+	if (m->size >= FOLDER_READ_WHOLE_MAX) /* not read whole just for its size */
+		return m->crlf_size = count_size(f, m);
+	const unsigned char *e = folder_meta(f, i, NULL, 0, 0);
+	if (!e)
+		return -1;
+	struct mh_meta mt;
+	mh_meta_get(e, &mt);
+	return mt.crlf_size;
+}
+
 int folder_sizes(struct folder *f)
 {
 	load_cache(f);
 	for (size_t i = 0; i < f->mh.n; i++)
-		if (f->mh.m[i].crlf_size < 0 && !folder_meta(f, i, NULL, 0, 0) && errno != ENOENT)
+		if (folder_size(f, i) < 0 && errno != ENOENT)
 			return 0;
 	folder_save_cache(f);
 	return 1;

@@ -72,6 +72,9 @@ void folder_save_cache(struct folder *f);
  * returned), else read here.  NULL with errno when the message cannot be
  * read (ENOENT: removed by another program) or out of memory. */
 const unsigned char *folder_meta(struct folder *f, size_t i, const char *d, size_t n, int rc);
+/* The wire size of message i (from what is known, or computed as
+ * folder_meta does), or -1 with errno. */
+int64_t folder_size(struct folder *f, size_t i);
 /* Make every message's wire size known (for STATUS SIZE).  1, or 0. */
 int folder_sizes(struct folder *f);
 /* Index in f->mh of uid, or -1 when it is gone. */
