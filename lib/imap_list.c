@@ -7,6 +7,12 @@ const char *const imap_status_names[IMAP_STATUS_COUNT] = {
     "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "APPENDLIMIT",
 };
 
+/* Is an atom at c? */
+static int atom_at(const struct imap_cur *c)
+{
+	return c->p < c->end && imap_is_atom_char((unsigned char)*c->p);
+}
+
 /* An atom at c that is one of names[0..n) (any case): its index, or -1
  * (c unchanged then). */
 static int p_keyword(struct imap_cur *c, const char *const *names, int n)
@@ -30,11 +36,12 @@ const char *imap_p_status_atts(struct imap_cur *c, struct imap_status_atts *a)
 		return "Expected ( and STATUS items";
 	do {
 		int k = p_keyword(c, imap_status_names, IMAP_STATUS_COUNT);
+		if (k < 0 && atom_at(c))
+			return "Unknown STATUS item (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN "
+			       "SIZE APPENDLIMIT)";
 		if (k < 0)
-			return c->p < c->end && *c->p == ')'
-			           ? "Expected at least one STATUS item"
-			           : "Unknown STATUS item (MESSAGES RECENT UIDNEXT UIDVALIDITY "
-			             "UNSEEN SIZE APPENDLIMIT)";
+			return a->n ? "Expected ) after the STATUS items"
+			            : "Expected at least one STATUS item";
 		size_t i = 0;
 		while (i < a->n && a->item[i] != k)
 			i++;
@@ -88,8 +95,9 @@ static const char *p_select(struct imap_cur *c, struct imap_list_args *a)
 	do {
 		int k = p_keyword(c, sel_names, 4);
 		if (k < 0)
-			return "Unknown LIST selection option (SUBSCRIBED REMOTE RECURSIVEMATCH "
-			       "SPECIAL-USE)";
+			return atom_at(c) ? "Unknown LIST selection option (SUBSCRIBED REMOTE "
+			                    "RECURSIVEMATCH SPECIAL-USE)"
+			                  : "Expected ) after the LIST selection options";
 		a->sel |= sel_bits[k];
 	} while (imap_p_sp(c));
 	if (!imap_p_char(c, ')'))
@@ -115,8 +123,9 @@ static const char *p_return(struct imap_cur *c, struct imap_list_args *a)
 	do {
 		int k = p_keyword(c, ret_names, 4);
 		if (k < 0)
-			return "Unknown LIST return option (SUBSCRIBED CHILDREN SPECIAL-USE "
-			       "STATUS)";
+			return atom_at(c) ? "Unknown LIST return option (SUBSCRIBED CHILDREN "
+			                    "SPECIAL-USE STATUS)"
+			                  : "Expected ) after the LIST return options";
 		a->ret |= ret_bits[k];
 		if (ret_bits[k] == IMAP_LIST_RET_STATUS) {
 			const char *err = NULL;

@@ -362,3 +362,51 @@ size_t view_lower(const struct view *v, uint32_t uid)
 	}
 	return lo;
 }
+
+#include "imap_write.h" /* imap_crlf_size, for folder_size */
+
+/* The wire size of message num of the folder open at dirfd, read in
+ * pieces; -1 with errno when it cannot be read. */
+static int64_t file_crlf_size(int dirfd, uint32_t num)
+{
+	char name[16], buf[65536], prev = 0;
+	snprintf(name, sizeof name, "%u", num);
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	uint64_t size = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		size += imap_crlf_size(buf, (size_t)r, prev);
+		prev = buf[r - 1];
+	}
+	close(fd);
+	return (int64_t)size;
+}
+
+uint64_t folder_size(struct folder *f)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < f->mh.n; i++) {
+		struct mh_msg *m = &f->mh.m[i];
+		if (m->crlf_size < 0) {
+			int64_t sz = file_crlf_size(f->mh.dirfd, m->num);
+			if (sz < 0)
+				continue; /* removed meanwhile: the next check drops it */
+			m->crlf_size = sz;
+			f->cache_dirty = 1;
+		}
+		total += (uint64_t)m->crlf_size;
+	}
+	return total;
+}

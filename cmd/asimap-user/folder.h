@@ -67,4 +67,10 @@ void view_free(struct view *v);
 /* Index in the view of the first UID >= uid. */
 size_t view_lower(const struct view *v, uint32_t uid);
 
+/* The sum of the wire sizes (RFC822.SIZE) of f's messages (STATUS SIZE).
+ * A size not known yet (nor cached) is computed from the file, once: it
+ * is kept, and saved with the folder's cache.  A message removed
+ * meanwhile counts 0. */
+uint64_t folder_size(struct folder *f);
+
 #endif
