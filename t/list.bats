@@ -537,7 +537,144 @@ BBB OK LIST completed
 E
 }
 
-@test "CAPABILITY names CHILDREN, LIST-EXTENDED and SPECIAL-USE after login" {
+# wire_size DIR: the sum of the sizes of DIR's messages with every bare LF
+# counted as CRLF (RFC822.SIZE), computed here, not by the server.
+wire_size() {
+	/usr/bin/python3 - "$1" <<'PY'
+import os, sys
+d = sys.argv[1]
+t = 0
+for f in os.listdir(d):
+    if f.isdigit() and os.path.isfile(os.path.join(d, f)):
+        b = open(os.path.join(d, f), "rb").read()
+        t += len(b) + b.count(b"\n") - b.count(b"\r\n")
+print(t)
+PY
+}
+
+@test "LIST-STATUS: a STATUS after each selectable mailbox listed, none for \\NonExistent or a CHILDINFO-only parent" {
+	mkdir "$(root)/say \"hi\""
+	chown "$SVC_UID:$SVC_GID" "$(root)/say \"hi\""
+	subscribed INBOX archive/2025 gone
+	local si sa sb
+	si=$(wire_size "$(root)/inbox")
+	sa=$(wire_size "$(root)/archive")
+	sb=$(wire_size "$(root)/archive/2025")
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b LIST "" "*" RETURN (STATUS (MESSAGES UNSEEN UIDNEXT SIZE))
+c LIST (SUBSCRIBED) "" "*" RETURN (STATUS (MESSAGES))
+d LIST (SUBSCRIBED RECURSIVEMATCH) "" "%" RETURN (CHILDREN STATUS (MESSAGES RECENT))
+e STATUS archive (UIDVALIDITY)
+f LIST "" archive RETURN (STATUS (UIDVALIDITY))
+g SELECT INBOX
+h LIST "" ("INBOX" "nothing") RETURN (STATUS (MESSAGES UIDNEXT))
+!wait h
+S
+	[ "$status" -eq 0 ]
+	answer b <<E
+* LIST (\\HasNoChildren) "/" "INBOX"
+* STATUS "INBOX" (MESSAGES 12 UNSEEN 4 UIDNEXT 13 SIZE $si)
+* LIST (\\HasChildren) "/" "archive"
+* STATUS "archive" (MESSAGES 3 UNSEEN 0 UIDNEXT 4 SIZE $sa)
+* LIST (\\HasNoChildren) "/" "archive/2025"
+* STATUS "archive/2025" (MESSAGES 2 UNSEEN 0 UIDNEXT 3 SIZE $sb)
+* LIST (\\HasNoChildren) "/" "say \\"hi\\""
+* STATUS "say \\"hi\\"" (MESSAGES 0 UNSEEN 0 UIDNEXT 1 SIZE 0)
+b OK LIST completed
+E
+	answer c <<'E'
+* LIST (\HasNoChildren \Subscribed) "/" "INBOX"
+* STATUS "INBOX" (MESSAGES 12)
+* LIST (\HasNoChildren \Subscribed) "/" "archive/2025"
+* STATUS "archive/2025" (MESSAGES 2)
+* LIST (\NonExistent \HasNoChildren \Subscribed) "/" "gone"
+c OK LIST completed
+E
+	# archive is listed for its subscribed child only: no STATUS (RFC 5819).
+	answer d <<'E'
+* LIST (\HasNoChildren \Subscribed) "/" "INBOX"
+* STATUS "INBOX" (MESSAGES 12 RECENT 0)
+* LIST (\HasChildren) "/" "archive" ("CHILDINFO" ("SUBSCRIBED"))
+* LIST (\NonExistent \HasNoChildren \Subscribed) "/" "gone"
+d OK LIST completed
+E
+	local v
+	v=$(resp e | sed -n 's/^\* STATUS "archive" (UIDVALIDITY \([0-9][0-9]*\))$/\1/p')
+	[ -n "$v" ]
+	answer f <<E
+* LIST (\\HasChildren) "/" "archive"
+* STATUS "archive" (UIDVALIDITY $v)
+f OK LIST completed
+E
+	# The selected mailbox too.
+	answer h <<'E'
+* LIST (\HasNoChildren) "/" "INBOX"
+* STATUS "INBOX" (MESSAGES 12 UIDNEXT 13)
+h OK LIST completed
+E
+}
+
+@test "STATUS SIZE is the sum of RFC822.SIZE, from the files, from the cache, and after APPEND" {
+	# CRLF line ends, and no line end at the end: sizes are not file sizes.
+	printf 'Subject: crlf\r\n\r\nline\r\n' >"$(root)/inbox/13"
+	printf 'Subject: bare\n\nno final newline' >"$(root)/inbox/14"
+	chown "$SVC_UID:$SVC_GID" "$(root)/inbox/13" "$(root)/inbox/14"
+	local si sa
+	si=$(wire_size "$(root)/inbox")
+	sa=$(wire_size "$(root)/archive")
+	[ "$si" -ne "$(cat "$(root)"/inbox/[0-9]* | wc -c)" ]
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b STATUS INBOX (SIZE MESSAGES)
+c STATUS archive (SIZE)
+d SELECT INBOX
+e FETCH 1:* (RFC822.SIZE)
+!wait e
+S
+	[ "$status" -eq 0 ]
+	answer b <<E
+* STATUS "INBOX" (SIZE $si MESSAGES 14)
+b OK STATUS completed
+E
+	answer c <<E
+* STATUS "archive" (SIZE $sa)
+c OK STATUS completed
+E
+	local sum
+	sum=$(resp e | sed -n 's/^\* [0-9]* FETCH (RFC822.SIZE \([0-9]*\))$/\1/p' | paste -sd+ | bc)
+	[ "$sum" -eq "$si" ]
+	# The sizes were saved for archive, which no session selected: a new
+	# supervisor answers from the cache, without reading the messages
+	# (which it now could not).
+	[ -s "$(root)/archive/.asimap-cache" ]
+	kill $(supervisors)
+	sleep 0.3
+	chmod 000 "$(root)"/archive/[0-9]*
+	local msg='Subject: appended\r\n\r\nbody\r\n' n
+	n=$(printf "$msg" | wc -c)
+	run imap "$PORT" <<S
+a LOGIN u1 pw1
+b STATUS archive (SIZE)
+!raw $(printf "c APPEND INBOX {$n+}\r\n$msg\r\n" | od -An -tx1 | tr -d ' \n')
+!wait c
+d STATUS INBOX (SIZE)
+!wait d
+S
+	chmod 644 "$(root)"/archive/[0-9]*
+	[ "$status" -eq 0 ]
+	answer b <<E
+* STATUS "archive" (SIZE $sa)
+b OK STATUS completed
+E
+	[[ "$(resp c)" == "c OK [APPENDUID "* ]]
+	answer d <<E
+* STATUS "INBOX" (SIZE $((si + n)))
+d OK STATUS completed
+E
+}
+
+@test "CAPABILITY names CHILDREN, LIST-EXTENDED, SPECIAL-USE, LIST-STATUS and STATUS=SIZE after login" {
 	run imap "$PORT" <<'S'
 a LOGIN u1 pw1
 b CAPABILITY
@@ -548,7 +685,7 @@ S
 	for c in "$(resp a)" "$(resp b)"; do
 		caps=$(sed -n -e 's/.*\[CAPABILITY \([^]]*\)\].*/\1/p' -e 's/^\* CAPABILITY //p' <<<"$c" |
 			tr ' ' '\n')
-		for want in CHILDREN LIST-EXTENDED SPECIAL-USE; do
+		for want in CHILDREN LIST-EXTENDED SPECIAL-USE LIST-STATUS STATUS=SIZE; do
 			grep -qx "$want" <<<"$caps" || { echo "no $want in: $c"; false; }
 		done
 	done

@@ -27,7 +27,7 @@
 #define FETCH_FIELDS_MAX 64
 #define CAPABILITIES                                                                               \
 	"IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE ESEARCH SEARCHRES "     \
-	"CHILDREN LIST-EXTENDED SPECIAL-USE"
+	"CHILDREN LIST-EXTENDED SPECIAL-USE LIST-STATUS STATUS=SIZE"
 #define IDLE_PING_S 120 /* "* OK Still here" while in IDLE */
 
 struct user_cfg {
