@@ -11,6 +11,7 @@ void imap_reader_init(struct imap_reader *r, char *buf, size_t cap, size_t line_
 	r->cmd = buf;
 	r->cap = cap;
 	r->line_max = line_max < cap ? line_max : cap;
+	r->lit_max = cap;
 }
 
 void imap_reader_reset(struct imap_reader *r)
@@ -55,7 +56,7 @@ static enum imap_rd_status line_done(struct imap_reader *r)
 	r->lit_sync = sync;
 	/* Rewrite the marker as "{n}\r\n": never longer than what was there. */
 	size_t room = r->cap - r->len;
-	if (size + 2 > room) {
+	if (size > r->lit_max || size + 2 > room) {
 		r->discard = 1;
 		return IMAP_RD_LITERAL_TOO_BIG;
 	}

@@ -23,6 +23,7 @@ enum imap_rd_status {
 struct imap_reader {
 	char *cmd;         /* caller-owned buffer of cap bytes */
 	size_t cap;        /* most bytes of one command, literals included */
+	uint64_t lit_max;  /* most bytes of one literal (cap unless set after init) */
 	size_t line_max;   /* most bytes of one line */
 	size_t len;        /* bytes of the command so far */
 	size_t line_start; /* where the current line starts in cmd */
@@ -37,10 +38,11 @@ void imap_reader_init(struct imap_reader *r, char *buf, size_t cap, size_t line_
 /* Start the next command (after COMMAND, or after a refused literal). */
 void imap_reader_reset(struct imap_reader *r);
 /* Consume up to n bytes of in.  Returns the number consumed and sets *st.
- * After IMAP_RD_LINE_TOO_LONG the connection must be closed.  After
- * IMAP_RD_LITERAL_TOO_BIG with lit_sync the line is consumed and the caller
- * answers BAD and resets; a non-synchronizing one means the client will
- * send the bytes anyway, so the caller closes. */
+ * After IMAP_RD_LINE_TOO_LONG the connection must be closed.  A literal
+ * over lit_max, or one the rest of cap cannot hold, is
+ * IMAP_RD_LITERAL_TOO_BIG: with lit_sync the line is consumed and the
+ * caller answers BAD (or NO) and resets; a non-synchronizing one means the
+ * client will send the bytes anyway, so the caller closes. */
 size_t imap_reader_feed(struct imap_reader *r, const char *in, size_t n, enum imap_rd_status *st);
 
 /* A cursor over an assembled command. */

@@ -690,3 +690,56 @@ S
 		done
 	done
 }
+
+@test "APPENDLIMIT: advertised, in STATUS and LIST-STATUS; an APPEND over it is refused before its literal" {
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b CAPABILITY
+c STATUS INBOX (APPENDLIMIT MESSAGES)
+d LIST "" INBOX RETURN (STATUS (APPENDLIMIT))
+e APPEND INBOX {67108865}
+!wait e
+f NOOP
+!wait f
+g APPEND INBOX (\Seen) {67108865+}
+!read
+S
+	[ "$status" -eq 0 ]
+	grep -q '^a OK \[CAPABILITY .* APPENDLIMIT=67108864\] ' <<<"$output"
+	grep -q '^\* CAPABILITY .* APPENDLIMIT=67108864$' <<<"$(resp b)"
+	answer c <<'E'
+* STATUS "INBOX" (APPENDLIMIT 67108864 MESSAGES 12)
+c OK STATUS completed
+E
+	answer d <<'E'
+* LIST (\HasNoChildren) "/" "INBOX"
+* STATUS "INBOX" (APPENDLIMIT 67108864)
+d OK LIST completed
+E
+	# A synchronizing literal: NO [TOOBIG] instead of "+", and the
+	# session goes on (the client sent nothing more).
+	answer e <<'E'
+e NO [TOOBIG] The message is larger than APPENDLIMIT (67108864 octets)
+E
+	! grep -q '^+' <<<"$output" || false
+	answer f <<'E'
+f OK NOOP completed
+E
+	# A non-synchronizing one is on its way: BAD, and the connection ends.
+	[ "$(printf '%s\n' "$output" | sed -n '/^f OK/,$p' | tail -n +2)" = \
+		"$(printf 'g BAD [TOOBIG] Literal larger than 67108864 octets\n* BYE Literal too large')" ]
+	[ "$(ls "$(root)/inbox" | grep -c '^[0-9]*$')" -eq 12 ]
+}
+
+@test "APPENDLIMIT: imaplib APPENDs a message of exactly the limit" {
+	run /usr/bin/python3 "$ROOT/t/lib/list_append.py" "$PORT" u1 pw1 INBOX 67108864
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "appendlimit: 67108864" ]
+	[[ "${lines[1]}" == "append: OK [APPENDUID "*" 13] "* ]]
+	# The message on disk has the CRLF size of what was sent.
+	local d
+	d=$(mktemp -d)
+	cp "$(root)/inbox/13" "$d/1"
+	[ "$(wire_size "$d")" -eq 67108864 ]
+	rm -rf "$d"
+}

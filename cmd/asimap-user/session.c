@@ -52,6 +52,7 @@ struct session *session_new(const struct handoff *h)
 	int one = 1; /* answers leave as written; fails harmlessly on a socketpair */
 	setsockopt(s->fd_out, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	imap_reader_init(&s->rd, s->cmd, SESSION_COMMAND_MAX, SESSION_LINE_MAX);
+	s->rd.lit_max = APPEND_MAX;
 	memcpy(s->in, h->pending, h->pending_len);
 	s->in_len = h->pending_len;
 	s->last = s->last_out = time(NULL);
@@ -260,13 +261,27 @@ static void dispatch(struct session *s)
 	}
 }
 
-/* The tag of a refused command, if one can be found. */
+/* Refuse a literal over APPEND_MAX, under the tag of its command when
+ * one can be found.  An APPEND whose synchronizing literal is too big is
+ * NO [TOOBIG] before the client sends it (RFC 7889, RFC 4469), and the
+ * session goes on; a non-synchronizing one will come anyway, so the
+ * caller closes after this BAD. */
 static void refuse_literal(struct session *s)
 {
-	size_t n = 0;
-	while (n < s->rd.len && n < 64 && s->cmd[n] != ' ')
-		n++;
-	session_reply(s, "%.*s BAD Literal too large", (int)(n ? n : 1), n ? s->cmd : "*");
+	struct imap_cur c = {s->cmd, s->cmd + s->rd.len};
+	char *t = "*";
+	size_t n = 1;
+	if (!imap_p_tag(&c, &t, &n) || n > 64 || !imap_p_sp(&c)) {
+		t = "*";
+		n = 1;
+	}
+	if (*t != '*' && s->rd.lit_sync && imap_p_word(&c, "APPEND"))
+		session_reply(s,
+		              "%.*s NO [TOOBIG] The message is larger than APPENDLIMIT (%d octets)",
+		              (int)n, t, APPEND_MAX);
+	else
+		session_reply(s, "%.*s BAD [TOOBIG] Literal larger than %d octets", (int)n, t,
+		              APPEND_MAX);
 }
 
 void session_pump(struct session *s)

@@ -25,9 +25,12 @@
 #define SESSION_AUTOLOGOUT_S (31 * 60) /* idle time before autologout */
 #define FETCH_ITEMS_MAX 32
 #define FETCH_FIELDS_MAX 64
+#define USER_STR_(x) #x
+#define USER_STR(x) USER_STR_(x) /* a macro's value as a string */
 #define CAPABILITIES                                                                               \
 	"IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE ESEARCH SEARCHRES "     \
-	"CHILDREN LIST-EXTENDED SPECIAL-USE LIST-STATUS STATUS=SIZE"
+	"CHILDREN LIST-EXTENDED SPECIAL-USE LIST-STATUS STATUS=SIZE "                              \
+	"APPENDLIMIT=" USER_STR(APPEND_MAX)
 #define IDLE_PING_S 120 /* "* OK Still here" while in IDLE */
 
 struct user_cfg {

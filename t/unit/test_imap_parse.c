@@ -74,6 +74,34 @@ static void test_limits(void)
 	CHECK(res.ncmds == 1 && res.lens[0] == 13 && res.cmds[0][11] == 0);
 }
 
+/* A literal limit below the command's capacity: the limit is taken, one
+ * octet more is not, whatever room is left. */
+static void test_literal_max(void)
+{
+	static char buf[CAP];
+	struct imap_reader r;
+	enum imap_rd_status st;
+	imap_reader_init(&r, buf, CAP, 64);
+	CHECK(r.lit_max == CAP);
+	r.lit_max = 10;
+	static const char ok[] = "a APPEND x {10}\r\n0123456789\r\n";
+	size_t used = imap_reader_feed(&r, ok, sizeof ok - 1, &st);
+	CHECK(st == IMAP_RD_CONTINUE);
+	used += imap_reader_feed(&r, ok + used, sizeof ok - 1 - used, &st);
+	CHECK(st == IMAP_RD_COMMAND && used == sizeof ok - 1);
+	imap_reader_reset(&r);
+	static const char big[] = "b APPEND x {11}\r\n";
+	used = imap_reader_feed(&r, big, sizeof big - 1, &st);
+	CHECK(st == IMAP_RD_LITERAL_TOO_BIG && r.lit_sync && r.lit_size == 11 &&
+	      used == sizeof big - 1);
+	/* The refused line is still there for the caller to read its tag. */
+	CHECK(r.len >= 10 && !memcmp(r.cmd, "b APPEND x", 10));
+	imap_reader_reset(&r);
+	static const char plus[] = "c APPEND x {11+}\r\n";
+	imap_reader_feed(&r, plus, sizeof plus - 1, &st);
+	CHECK(st == IMAP_RD_LITERAL_TOO_BIG && !r.lit_sync);
+}
+
 static void test_tokens(void)
 {
 	char cmd[] = "t1 LOGIN \"a\\\"b\\\\c\" {3}\r\nx\0y atom ( 42";
@@ -112,6 +140,7 @@ int main(void)
 {
 	test_reader();
 	test_limits();
+	test_literal_max();
 	test_tokens();
 	return check_done("test_imap_parse");
 }
