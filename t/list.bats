@@ -743,3 +743,35 @@ E
 	[ "$(wire_size "$d")" -eq 67108864 ]
 	rm -rf "$d"
 }
+
+@test "python imaplib: list(), lsub(), status() and a LIST-STATUS still work" {
+	tree Sent Sent/2025 Drafts
+	subscribed INBOX Sent/2025 gone
+	local si
+	si=$(wire_size "$(root)/inbox")
+	run /usr/bin/python3 "$ROOT/t/lib/list_imaplib.py" "$PORT" u1 pw1
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(
+		cat <<E
+list: (\\HasNoChildren \\Drafts) "/" "Drafts"
+list: (\\HasNoChildren) "/" "INBOX"
+list: (\\HasChildren \\Sent) "/" "Sent"
+list: (\\HasNoChildren) "/" "Sent/2025"
+list %: (\\HasNoChildren \\Drafts) "/" "Drafts"
+list %: (\\HasNoChildren) "/" "INBOX"
+list %: (\\HasChildren \\Sent) "/" "Sent"
+lsub: (\\HasNoChildren) "/" "INBOX"
+lsub: (\\HasNoChildren) "/" "Sent/2025"
+lsub: (\\Noselect \\HasNoChildren) "/" "gone"
+status: "INBOX" (MESSAGES 12 SIZE $si)
+list-status list: (\\HasNoChildren \\Drafts) "/" "Drafts"
+list-status list: (\\HasNoChildren) "/" "INBOX"
+list-status list: (\\HasChildren \\Sent) "/" "Sent"
+list-status list: (\\HasNoChildren) "/" "Sent/2025"
+list-status status: "Drafts" (MESSAGES 0)
+list-status status: "INBOX" (MESSAGES 12)
+list-status status: "Sent" (MESSAGES 0)
+list-status status: "Sent/2025" (MESSAGES 0)
+E
+	)" ]
+}
