@@ -454,10 +454,14 @@ static int walk(struct walk *w, int dirfd, size_t len, int depth)
 			kids = is_folder(sub, sde);
 		if (sd)
 			closedir(sd);
-		/* A name that is not UTF-8 cannot be said in IMAP: not listed. */
+		/* A name that is not UTF-8 cannot be said in IMAP: neither it
+		 * nor the names below it (which hold it) are listed. */
+		int r = MH_LIST_SKIP;
 		if (mutf7_encode(w->name, strlen(w->name), w->imap, sizeof w->imap) >= 0)
-			go = w->fn(w->ctx, w->imap, kids);
-		if (go && kids)
+			r = w->fn(w->ctx, w->imap, kids);
+		if (r == MH_LIST_STOP)
+			go = 0;
+		else if (r == MH_LIST_DESCEND && kids)
 			go = walk(w, sub, at + n, depth + 1);
 		close(sub);
 		w->name[len] = 0;

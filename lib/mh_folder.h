@@ -96,8 +96,12 @@ int mh_msg_read(const struct mh_folder *f, size_t i, char **data, size_t *len);
 
 /* Call fn for every folder under rootfd, depth first, with its IMAP name
  * ("INBOX" for inbox, modified UTF-7; folders whose names are not UTF-8
- * are left out) and whether it has subfolders.  Stops and returns 0
- * when fn does; returns 1 otherwise. */
+ * are left out, with what is below them) and whether it has subfolders.
+ * fn returns MH_LIST_DESCEND to go on into the folder's subfolders,
+ * MH_LIST_SKIP to go on without them, or MH_LIST_STOP: then mh_list
+ * stops and returns 0; it returns 1 otherwise.  Symbolic links are never
+ * followed; folders deeper than MH_DEPTH_MAX are not listed. */
+enum { MH_LIST_STOP = 0, MH_LIST_DESCEND = 1, MH_LIST_SKIP = 2 };
 typedef int (*mh_list_fn)(void *ctx, const char *name, int has_children);
 int mh_list(int rootfd, mh_list_fn fn, void *ctx);
 

@@ -333,7 +333,7 @@ S
 	[[ "$output" =~ b\ OK\ \[APPENDUID\ [0-9]+\ 13\] ]]
 }
 
-@test "SUBSCRIBE, UNSUBSCRIBE and LSUB: names kept in one file, % returns unsubscribed parents as \\Noselect" {
+@test "SUBSCRIBE, UNSUBSCRIBE and LSUB: names kept in one file, % returns unsubscribed parents as \\Noselect, so are names with no folder" {
 	run imap "$PORT" <<'S'
 a LOGIN u1 pw1
 b LSUB "" "*"
@@ -360,11 +360,11 @@ S
 	for t in c d e f i k; do
 		printf '%s\n' "$output" | grep -q "^$t OK" || { echo "$t failed"; false; }
 	done
-	[ "$(part g f | grep '^\* LSUB' | tr '\n' '|')" = '* LSUB () "/" "INBOX"|* LSUB () "/" "archive/2025"|* LSUB () "/" "nosuch/child"|' ]
-	[ "$(part h g | grep '^\* LSUB' | tr '\n' '|')" = '* LSUB () "/" "INBOX"|* LSUB (\Noselect) "/" "archive"|* LSUB (\Noselect) "/" "nosuch"|' ]
-	[ "$(part j i | grep '^\* LSUB' | tr '\n' '|')" = '* LSUB () "/" "INBOX"|* LSUB () "/" "archive"|* LSUB (\Noselect) "/" "nosuch"|' ]
+	[ "$(part g f | grep '^\* LSUB' | tr '\n' '|')" = '* LSUB (\HasNoChildren) "/" "INBOX"|* LSUB (\HasNoChildren) "/" "archive/2025"|* LSUB (\Noselect \HasNoChildren) "/" "nosuch/child"|' ]
+	[ "$(part h g | grep '^\* LSUB' | tr '\n' '|')" = '* LSUB (\HasNoChildren) "/" "INBOX"|* LSUB (\Noselect \HasChildren) "/" "archive"|* LSUB (\Noselect \HasNoChildren) "/" "nosuch"|' ]
+	[ "$(part j i | grep '^\* LSUB' | tr '\n' '|')" = '* LSUB (\HasNoChildren) "/" "INBOX"|* LSUB (\HasChildren) "/" "archive"|* LSUB (\Noselect \HasNoChildren) "/" "nosuch"|' ]
 	[ -z "$(part l k | grep '^\* LSUB')" ]
-	[ "$(part m l | grep '^\* LSUB' | tr '\n' '|')" = '* LSUB () "/" "nosuch/child"|' ]
+	[ "$(part m l | grep '^\* LSUB' | tr '\n' '|')" = '* LSUB (\Noselect \HasNoChildren) "/" "nosuch/child"|' ]
 	[ "$(cat "$(root)/.asimap-subscriptions")" = "$(printf 'INBOX\narchive\nnosuch/child')" ]
 }
 
@@ -388,5 +388,5 @@ b LSUB "" "*"
 !wait b
 S
 	[ "$status" -eq 0 ]
-	[ "$(printf '%s\n' "$output" | grep '^\* LSUB' | tr '\n' '|')" = '* LSUB () "/" "archived"|* LSUB () "/" "box/archive"|* LSUB () "/" "box/archive/2025"|' ]
+	[ "$(printf '%s\n' "$output" | grep '^\* LSUB' | tr '\n' '|')" = '* LSUB (\Noselect \HasNoChildren) "/" "archived"|* LSUB (\HasChildren) "/" "box/archive"|* LSUB (\HasNoChildren) "/" "box/archive/2025"|' ]
 }

@@ -263,6 +263,14 @@ static const unsigned char *compute(struct folder *f, struct mh_msg *m, const ch
 	return e;
 }
 
+/* Does entry e hold the wire size alone (see folder_size)? */
+static int size_only(const unsigned char *e)
+{
+	struct mh_meta mt;
+	mh_meta_get(e, &mt);
+	return mt.env_len == 0;
+}
+
 /* Make sure message i is the file its identity says: one read from the
  * state file is taken on trust until its metadata is used.  1, or 0 with
  * errno (ENOENT: gone). */
@@ -299,7 +307,7 @@ const unsigned char *folder_meta(struct folder *f, size_t i, const char *d, size
 	load_cache(f);
 	if (!verify(f, i))
 		return NULL;
-	if (m->meta)
+	if (m->meta && !size_only(m->meta))
 		return m->meta;
 	char *own = NULL;
 	if (!d) {
@@ -349,8 +357,20 @@ int64_t folder_size(struct folder *f, size_t i)
 		return -1;
 	if (m->crlf_size >= 0)
 		return m->crlf_size;
-	if (m->size >= FOLDER_READ_WHOLE_MAX) /* not read whole just for its size */
-		return m->crlf_size = count_size(f, m);
+	if (m->size >= FOLDER_READ_WHOLE_MAX) { /* not read whole just for its size */
+		if ((m->crlf_size = count_size(f, m)) >= 0) {
+			/* Kept as an entry with the size alone (no ENVELOPE is
+			 * empty): folder_meta completes it when asked. */
+			struct mh_meta mt = {
+			    {m->ino, m->size, m->mtime_ns}, m->crlf_size, 0, "", "", "", 0, 0, 0};
+			const unsigned char *e = mh_cache_add(&f->cache, &mt);
+			if (e && !m->meta) {
+				m->meta = e;
+				f->cache_dirty = 1;
+			}
+		}
+		return m->crlf_size;
+	}
 	const unsigned char *e = folder_meta(f, i, NULL, 0, 0);
 	if (!e)
 		return -1;
@@ -359,14 +379,14 @@ int64_t folder_size(struct folder *f, size_t i)
 	return mt.crlf_size;
 }
 
-int folder_sizes(struct folder *f)
+uint64_t folder_total_size(struct folder *f)
 {
-	load_cache(f);
-	for (size_t i = 0; i < f->mh.n; i++)
-		if (folder_size(f, i) < 0 && errno != ENOENT)
-			return 0;
-	folder_save_cache(f);
-	return 1;
+	uint64_t total = 0;
+	for (size_t i = 0; i < f->mh.n; i++) {
+		int64_t size = folder_size(f, i);
+		total += size > 0 ? (uint64_t)size : 0; /* removed meanwhile: 0 */
+	}
+	return total;
 }
 
 /* Read the folder open at fd into f: from its state file alone when the

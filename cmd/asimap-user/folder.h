@@ -75,8 +75,10 @@ const unsigned char *folder_meta(struct folder *f, size_t i, const char *d, size
 /* The wire size of message i (from what is known, or computed as
  * folder_meta does), or -1 with errno. */
 int64_t folder_size(struct folder *f, size_t i);
-/* Make every message's wire size known (for STATUS SIZE).  1, or 0. */
-int folder_sizes(struct folder *f);
+/* The sum of the wire sizes (RFC822.SIZE) of f's messages (STATUS SIZE):
+ * those not known yet are computed once and kept in the cache.  A
+ * message removed meanwhile counts 0. */
+uint64_t folder_total_size(struct folder *f);
 /* Index in f->mh of uid, or -1 when it is gone. */
 long folder_find(const struct folder *f, uint32_t uid);
 /* Index in f->mh of the first message with UID >= uid. */

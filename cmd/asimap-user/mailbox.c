@@ -1,152 +1,13 @@
-/* Mailbox commands: LIST, LSUB, SELECT, EXAMINE, STATUS, CLOSE. */
+/* Mailbox commands: SELECT, EXAMINE, STATUS, CLOSE (LIST and LSUB are in list.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "imap_list.h"
 #include "imap_write.h"
 #include "log.h"
-#include "mh_subs.h"
 #include "user.h"
-
-static int list_char(unsigned char ch)
-{
-	return imap_is_atom_char(ch) || ch == '%' || ch == '*' || ch == ']';
-}
-
-/* list-mailbox: a string, or 1*list-char. */
-static int p_list_mailbox(struct imap_cur *c, char **s, size_t *n)
-{
-	if (imap_p_string(c, s, n))
-		return 1;
-	char *p = c->p;
-	while (p < c->end && list_char((unsigned char)*p))
-		p++;
-	if (p == c->p)
-		return 0;
-	*s = c->p;
-	*n = (size_t)(p - c->p);
-	c->p = p;
-	return 1;
-}
-
-/* Does name match pattern ("*" anything, "%" anything but "/")?  Dynamic
- * programming over one row: no recursion, O(len(p) * len(name)). */
-static int match(const char *p, size_t pn, const char *name)
-{
-	size_t nn = strlen(name);
-	unsigned char *row = calloc(nn + 1, 1), *next = calloc(nn + 1, 1);
-	int ok = 0;
-	if (!row || !next)
-		goto out;
-	row[0] = 1;
-	for (size_t i = 0; i < pn; i++) {
-		memset(next, 0, nn + 1);
-		char pc = p[i];
-		for (size_t j = 0; j <= nn; j++) {
-			if (pc == '*' || pc == '%') {
-				/* next[j] = row[j] or (next[j-1] and name[j-1] may be eaten) */
-				next[j] = row[j] || (j > 0 && next[j - 1] &&
-				                     (pc == '*' || name[j - 1] != '/'));
-			} else if (j > 0) {
-				next[j] = row[j - 1] && name[j - 1] == pc;
-			}
-		}
-		unsigned char *t = row;
-		row = next;
-		next = t;
-	}
-	ok = row[nn];
-out:
-	free(row);
-	free(next);
-	return ok;
-}
-
-struct list_ctx {
-	struct session *s;
-	char pat[MH_NAME_MAX_BYTES * 2 + 2];
-	size_t patlen;
-	int lsub;
-};
-
-static int list_one(void *vctx, const char *name, int has_children)
-{
-	struct list_ctx *x = vctx;
-	if (!match(x->pat, x->patlen, name))
-		return 1;
-	dbuf_printf(&x->s->out, "* LIST (%s) \"/\" ",
-	            has_children ? "\\HasChildren" : "\\HasNoChildren");
-	imap_w_string(&x->s->out, name, strlen(name));
-	dbuf_put(&x->s->out, "\r\n", 2);
-	return 1;
-}
-
-static int lsub_match(void *vctx, const char *name)
-{
-	const struct list_ctx *x = vctx;
-	return match(x->pat, x->patlen, name);
-}
-
-static int lsub_one(void *vctx, const char *name, int noselect)
-{
-	struct list_ctx *x = vctx;
-	dbuf_printf(&x->s->out, "* LSUB (%s) \"/\" ", noselect ? "\\Noselect" : "");
-	imap_w_string(&x->s->out, name, strlen(name));
-	dbuf_put(&x->s->out, "\r\n", 2);
-	return 1;
-}
-
-/* LSUB: the subscribed names that match, whether their folders exist or
- * not, and for "%" the parents of subscribed names that match only
- * through them, as \Noselect (RFC 3501 6.3.9). */
-static void lsub_list(struct list_ctx *x, const char *tag)
-{
-	struct mh_subs subs;
-	mh_subs_init(&subs);
-	if (!mh_subs_load(cfg.rootfd, &subs) ||
-	    !mh_subs_lsub(&subs, memchr(x->pat, '%', x->patlen) != NULL, lsub_match, x, lsub_one,
-	                  x)) {
-		log_warn("unable to read the subscriptions: %s", strerror(errno));
-		session_reply(x->s, "%s NO [SERVERBUG] Unable to read the subscriptions", tag);
-	} else {
-		session_reply(x->s, "%s OK LSUB completed", tag);
-	}
-	mh_subs_free(&subs);
-}
-
-void cmd_list(struct session *s, const char *tag, struct imap_cur *c, int lsub)
-{
-	static struct list_ctx x;
-	char *ref, *pat;
-	size_t rlen, plen;
-	const char *cmd = lsub ? "LSUB" : "LIST";
-	if (!imap_p_astring(c, &ref, &rlen) || !imap_p_sp(c) || !p_list_mailbox(c, &pat, &plen) ||
-	    !imap_p_end(c) || rlen + plen > sizeof x.pat - 1) {
-		session_reply(s, "%s BAD Expected %s reference mailbox", tag, cmd);
-		return;
-	}
-	if (plen == 0) {
-		if (!lsub)
-			session_reply(s, "* LIST (\\Noselect) \"/\" \"\"");
-		session_reply(s, "%s OK %s completed", tag, cmd);
-		return;
-	}
-	x.s = s;
-	x.lsub = lsub;
-	memcpy(x.pat, ref, rlen);
-	memcpy(x.pat + rlen, pat, plen);
-	x.patlen = rlen + plen;
-	/* INBOX is case-insensitive. */
-	if (x.patlen >= 5 && !strncasecmp(x.pat, "INBOX", 5) && (x.patlen == 5 || x.pat[5] == '/'))
-		memcpy(x.pat, "INBOX", 5);
-	if (lsub) {
-		lsub_list(&x, tag);
-		return;
-	}
-	mh_list(cfg.rootfd, list_one, &x);
-	session_reply(s, "%s OK %s completed", tag, cmd);
-}
 
 /* Open the folder a mailbox argument names.  Answers NO itself and
  * returns NULL when it cannot. */
@@ -230,72 +91,75 @@ void cmd_select(struct session *s, const char *tag, struct imap_cur *c, int read
 	              readonly ? "EXAMINE" : "SELECT");
 }
 
-static const char *const status_items[] = {"MESSAGES",    "RECENT", "UIDNEXT",
-                                           "UIDVALIDITY", "UNSEEN", NULL};
-
-static int status_item(char *item, size_t len)
+int status_mailbox(struct session *s, const char *name, size_t n, const struct imap_status_atts *a)
 {
-	for (int k = 0; status_items[k]; k++) {
-		struct imap_cur w = {item, item + len};
-		if (imap_p_word(&w, status_items[k]) && imap_p_end(&w))
-			return k;
+	char path[MH_NAME_MAX_BYTES + 1];
+	if (!mh_name_to_path(name, n, path)) {
+		errno = EINVAL;
+		return 0;
 	}
-	return -1;
+	struct folder *f = folder_open(path, cfg.unseen);
+	if (!f)
+		return 0;
+	folder_check(f, cfg.unseen);
+	dbuf_puts(&s->out, "* STATUS ");
+	imap_w_string(&s->out, name, n);
+	dbuf_puts(&s->out, " (");
+	for (size_t k = 0; k < a->n; k++) {
+		uint64_t v = 0;
+		switch (a->item[k]) {
+		case IMAP_STATUS_MESSAGES:
+			v = f->mh.n;
+			break;
+		case IMAP_STATUS_RECENT:
+			v = 0; /* \Recent is per session, and only for new mail */
+			break;
+		case IMAP_STATUS_UIDNEXT:
+			v = f->state.uidnext;
+			break;
+		case IMAP_STATUS_UIDVALIDITY:
+			v = f->state.uidvalidity;
+			break;
+		case IMAP_STATUS_UNSEEN:
+			for (size_t i = 0; i < f->mh.n; i++)
+				v += !(f->mh.m[i].flags & MH_SEEN);
+			break;
+		case IMAP_STATUS_SIZE:
+			v = folder_total_size(f);
+			break;
+		case IMAP_STATUS_APPENDLIMIT:
+			v = APPEND_MAX;
+			break;
+		}
+		dbuf_printf(&s->out, "%s%s %llu", k ? " " : "", imap_status_names[a->item[k]],
+		            (unsigned long long)v);
+	}
+	dbuf_puts(&s->out, ")\r\n");
+	folder_close(f);
+	return 1;
 }
 
 void cmd_status(struct session *s, const char *tag, struct imap_cur *c)
 {
-	char *name, *item;
-	size_t n, ilen;
-	int items[8], nitems = 0;
-	if (!imap_p_astring(c, &name, &n) || !imap_p_sp(c) || !imap_p_char(c, '(')) {
-		session_reply(s, "%s BAD Expected STATUS mailbox (items)", tag);
+	char *name;
+	size_t n;
+	struct imap_status_atts a = {0};
+	const char *err = NULL;
+	if (!imap_p_astring(c, &name, &n) || !imap_p_sp(c) || (err = imap_p_status_atts(c, &a)) ||
+	    !imap_p_end(c)) {
+		session_reply(s, "%s BAD %s", tag, err ? err : "Expected STATUS mailbox (items)");
 		return;
 	}
-	do {
-		int k = imap_p_atom(c, &item, &ilen) ? status_item(item, ilen) : -1;
-		if (k < 0 || nitems == 8) {
-			session_reply(s, "%s BAD Expected STATUS items", tag);
-			return;
-		}
-		items[nitems++] = k;
-	} while (imap_p_sp(c));
-	if (!imap_p_char(c, ')') || !imap_p_end(c)) {
-		session_reply(s, "%s BAD Expected STATUS mailbox (items)", tag);
-		return;
+	if (status_mailbox(s, name, n, &a)) {
+		session_reply(s, "%s OK STATUS completed", tag);
+	} else if (errno == EINVAL) {
+		session_reply(s, "%s NO [CANNOT] Invalid mailbox name", tag);
+	} else if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) {
+		session_reply(s, "%s NO [NONEXISTENT] No such mailbox", tag);
+	} else {
+		log_warn("unable to read folder for STATUS: %s", strerror(errno));
+		session_reply(s, "%s NO [SERVERBUG] Unable to read the mailbox", tag);
 	}
-	struct folder *f = open_folder(s, tag, name, n);
-	if (!f)
-		return;
-	size_t unseen = 0;
-	for (size_t i = 0; i < f->mh.n; i++)
-		unseen += !(f->mh.m[i].flags & MH_SEEN);
-	dbuf_puts(&s->out, "* STATUS ");
-	imap_w_string(&s->out, name, n);
-	dbuf_puts(&s->out, " (");
-	for (int k = 0; k < nitems; k++) {
-		const char *sp = k ? " " : "";
-		switch (items[k]) {
-		case 0:
-			dbuf_printf(&s->out, "%sMESSAGES %zu", sp, f->mh.n);
-			break;
-		case 1:
-			dbuf_printf(&s->out, "%sRECENT 0", sp);
-			break;
-		case 2:
-			dbuf_printf(&s->out, "%sUIDNEXT %u", sp, f->state.uidnext);
-			break;
-		case 3:
-			dbuf_printf(&s->out, "%sUIDVALIDITY %u", sp, f->state.uidvalidity);
-			break;
-		default:
-			dbuf_printf(&s->out, "%sUNSEEN %zu", sp, unseen);
-			break;
-		}
-	}
-	dbuf_puts(&s->out, ")\r\n");
-	folder_close(f);
-	session_reply(s, "%s OK STATUS completed", tag);
 }
 
 void session_sync(struct session *s, int allow_expunge)

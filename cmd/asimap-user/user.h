@@ -11,6 +11,7 @@
 #include "imap_parse.h"
 #include "mh_folder.h"
 #include "seqset.h"
+#include "write.h"
 
 #define SESSION_LINE_MAX 65536         /* bytes of one command line */
 #define SESSION_COMMAND_MAX (8 << 20)  /* bytes of one command but an APPEND's message */
@@ -19,8 +20,15 @@
 #define SESSION_AUTOLOGOUT_S (31 * 60) /* idle time before autologout */
 #define FETCH_ITEMS_MAX 32
 #define FETCH_FIELDS_MAX 64
+/* The largest message APPEND takes (write.h), as APPENDLIMIT (RFC 7889)
+ * says in CAPABILITY and STATUS. */
+#define APPEND_MAX APPEND_MAX_BYTES
+#define USER_STR_(x) #x
+#define USER_STR(x) USER_STR_(x) /* a macro's value as a string */
 #define CAPABILITIES                                                                               \
-	"IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE ESEARCH SEARCHRES"
+	"IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE ESEARCH SEARCHRES "     \
+	"CHILDREN LIST-EXTENDED SPECIAL-USE LIST-STATUS STATUS=SIZE "                              \
+	"APPENDLIMIT=" USER_STR(APPEND_MAX)
 #define IDLE_PING_S 120 /* "* OK Still here" while in IDLE */
 
 struct user_cfg {
@@ -144,10 +152,18 @@ void cmd_subscribe(struct session *s, const char *tag, struct imap_cur *c, int o
 /* search.c: SEARCH, UID SEARCH */
 void cmd_search(struct session *s, const char *tag, int uid, struct imap_cur *c);
 
-/* mailbox.c: LIST, LSUB, SELECT, EXAMINE, STATUS, CLOSE, UNSELECT */
+/* list.c: LIST (with LIST-EXTENDED, LIST-STATUS, SPECIAL-USE) and LSUB */
 void cmd_list(struct session *s, const char *tag, struct imap_cur *c, int lsub);
+
+/* mailbox.c: SELECT, EXAMINE, STATUS, CLOSE, UNSELECT */
 void cmd_select(struct session *s, const char *tag, struct imap_cur *c, int readonly);
 void cmd_status(struct session *s, const char *tag, struct imap_cur *c);
+/* Write "* STATUS name (items)" for the mailbox name[0..n) (an IMAP name),
+ * for STATUS and LIST-STATUS.  Returns 1, or 0 with errno when the
+ * mailbox cannot be read (EINVAL: not a valid name; ENOENT, ENOTDIR,
+ * ELOOP: no such folder); nothing is written then. */
+struct imap_status_atts;
+int status_mailbox(struct session *s, const char *name, size_t n, const struct imap_status_atts *a);
 void cmd_close(struct session *s, const char *tag);
 void write_flags(struct session *s, const struct mh_msg *m);
 /* Tell the session what changed in its folder: EXPUNGE (only when
