@@ -536,9 +536,9 @@ int mh_state_reconcile(const struct mh_state *old, const struct mh_state_file *f
 			out->m[i].uid = (uint32_t)i + 1;
 		out->uidnext = (uint32_t)n + 1;
 	}
-	out->recent_uid = reset == MH_STATE_KEPT       ? old->recent_uid
-	                  : reset == MH_STATE_NO_STATE ? 0
-	                                               : out->uidnext - 1;
+	/* Messages found with no state (a folder asimap never saw, or whose
+	 * state was lost) arrived before anyone could be told: none recent. */
+	out->recent_uid = reset == MH_STATE_KEPT ? old->recent_uid : out->uidnext - 1;
 	out->seqfile = old->seqfile;
 done:;
 	int err = errno;

@@ -141,8 +141,8 @@ struct mh_state_diff {
  * When the UIDs would not strictly ascend with numbers, or UIDNEXT would
  * overflow, or there was no state, out gets a new UIDVALIDITY
  * (mh_state_new_uidvalidity(old->uidvalidity, now)) and UIDs 1..n, and
- * diff->reset says why.  out->recent_uid is old's (with no state: 0, all
- * recent; after another reset: none recent) and out->seqfile is copied
+ * diff->reset says why.  out->recent_uid is old's (after a reset, or with
+ * no state: UIDNEXT - 1, none recent) and out->seqfile is copied
  * from old.  Returns 1, or 0 with errno (out and diff then empty). */
 int mh_state_reconcile(const struct mh_state *old, const struct mh_state_file *files, size_t n,
                        uint32_t now, struct mh_state *out, struct mh_state_diff *diff);

@@ -43,7 +43,7 @@ c FETCH 13 (RFC822.SIZE FLAGS)
 !wait c
 S
 	printf '%s\n' "$output"
-	[[ "$output" == *"* 13 FETCH (RFC822.SIZE $wire FLAGS (\\Seen))"* ]]
+	[[ "$output" == *"* 13 FETCH (RFC822.SIZE $wire FLAGS (\\Recent \\Seen))"* ]]
 	local hwm=$(awk '/^VmHWM:/ { print $2 }' /proc/$(supervisors)/status)
 	[ "$hwm" -lt 65536 ]
 }

@@ -80,9 +80,10 @@ S
 	printf '%s\n' "$output"
 	[ "$status" -eq 0 ]
 	[ -f "$inbox/11" ] && [ -f "$inbox/12" ]
-	[[ "$output" == *"* 11 FETCH (UID 13 FLAGS (\\Seen))"* ]]
-	[[ "$output" == *"* 12 FETCH (UID 14 FLAGS (\\Seen \\Draft))"* ]]
-	[[ "$output" == *"* 13 FETCH (UID 15 FLAGS (\\Seen \\Flagged))"* ]]
+	# New to this session: \Recent too (RFC 3501 2.3.2).
+	[[ "$output" == *"* 11 FETCH (UID 13 FLAGS (\\Recent \\Seen))"* ]]
+	[[ "$output" == *"* 12 FETCH (UID 14 FLAGS (\\Recent \\Seen \\Draft))"* ]]
+	[[ "$output" == *"* 13 FETCH (UID 15 FLAGS (\\Recent \\Seen \\Flagged))"* ]]
 	# and nmh sees the same
 	run nmh mark +inbox -list
 	printf '%s\n' "$output"

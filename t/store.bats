@@ -480,3 +480,71 @@ S
 	! grep -q '^PROJECT' "$W/mail/u1/inbox/.mh_sequences"
 	[[ "$output" == *"* 2 FETCH (FLAGS ("*"Project"* ]]
 }
+
+@test "\\Recent: each new message is recent for exactly one session, EXAMINE takes none, and it lasts a restart" {
+	local inbox=$W/mail/u1/inbox
+	run imap "$PORT" <<S
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+c FETCH 1 FLAGS
+!wait c
+d LOGOUT
+!wait d
+S
+	[ "$status" -eq 0 ]
+	# A folder asimap never saw: its messages were there before anyone could
+	# be told of them, so none is recent.
+	[[ "$output" == *"* 0 RECENT"* ]]
+	[[ "$output" == *"* 1 FETCH (FLAGS (\\Seen \\Flagged))"* ]]
+	kill $(supervisors); sleep 0.3
+	# After a restart nothing is recent any more; new mail is, for the first
+	# session told of it; EXAMINE shows it recent without taking it.
+	run imap "$PORT" <<S
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+!sh printf 'Subject: new\n\nnew\n' >$inbox/13 && chown $SVC_UID $inbox/13
+c NOOP
+!wait c
+e FETCH 12:13 FLAGS
+!wait e
+f SEARCH RECENT
+!wait f
+g STATUS INBOX (RECENT MESSAGES)
+!wait g
+S
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"* 0 RECENT"* ]]
+	[[ "$output" == *"* 13 EXISTS"* ]]
+	[[ "$output" == *"* 1 RECENT"* ]]
+	[[ "$output" == *"* 13 FETCH (FLAGS (\\Recent \\Seen))"* ]]
+	[[ "$output" == *"* 12 FETCH (FLAGS (\\Seen))"* ]]
+	[[ "$output" == *'* STATUS "INBOX" (RECENT 0 MESSAGES 13)'* ]]
+	run imap "$PORT" <<S
+a LOGIN u1 pw1
+b EXAMINE INBOX
+!wait b
+!sh printf 'Subject: newer\n\nnewer\n' >$inbox/14 && chown $SVC_UID $inbox/14
+c NOOP
+!wait c
+d FETCH 14 FLAGS
+!wait d
+e STATUS INBOX (RECENT)
+!wait e
+S
+	[[ "$output" == *"* 0 RECENT"* ]]
+	[[ "$output" == *"* 14 EXISTS"* ]]
+	[[ "$output" == *"* 1 RECENT"* ]]
+	[[ "$output" == *"* 14 FETCH (FLAGS (\\Recent \\Seen))"* ]]
+	[[ "$output" == *'* STATUS "INBOX" (RECENT 1)'* ]] # EXAMINE took nothing
+	run imap "$PORT" <<S
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+c SELECT INBOX
+!wait c
+S
+	[ "$(printf '%s\n' "$output" | grep -c '^\* 1 RECENT')" -eq 1 ]  # taken by b
+	[ "$(printf '%s\n' "$output" | grep -c '^\* 0 RECENT')" -eq 1 ]  # so not by c
+}

@@ -109,7 +109,7 @@ typ, dat = m.append("nosuch", None, None, msg)
 print(typ, dat)
 PY
 	[[ "$output" == *"OK [b'[APPENDUID "*" 4] APPEND completed']"* ]]
-	[[ "$output" == *'FLAGS (\Flagged $Label1)'* ]]
+	[[ "$output" == *'FLAGS (\Recent \Flagged $Label1)'* ]] # new to the session that selects
 	[[ "$output" == *'INTERNALDATE " 1-Feb-2024 09:20:30 +0000"'* ]]
 	[[ "$output" == *"RFC822.SIZE 62"* ]]
 	[[ "$output" == *"TRYCREATE"* ]]

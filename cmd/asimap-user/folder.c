@@ -723,6 +723,7 @@ int view_init(struct view *v, const struct folder *f)
 
 void view_free(struct view *v)
 {
+	free(v->recent);
 	free(v->uid);
 	memset(v, 0, sizeof *v);
 }
@@ -738,4 +739,44 @@ size_t view_lower(const struct view *v, uint32_t uid)
 			hi = mid;
 	}
 	return lo;
+}
+
+int view_add_recent(struct view *v, uint32_t lo, uint32_t hi)
+{
+	if (hi <= lo)
+		return 1;
+	if (v->nrecent && v->recent[v->nrecent - 1].hi >= lo) { /* joins the last one */
+		if (hi > v->recent[v->nrecent - 1].hi)
+			v->recent[v->nrecent - 1].hi = hi;
+		return 1;
+	}
+	void *p = realloc(v->recent, (v->nrecent + 1) * sizeof *v->recent);
+	if (!p)
+		return 0;
+	v->recent = p;
+	v->recent[v->nrecent].lo = lo;
+	v->recent[v->nrecent].hi = hi;
+	v->nrecent++;
+	return 1;
+}
+
+int view_is_recent(const struct view *v, uint32_t uid)
+{
+	size_t lo = 0, hi = v->nrecent; /* ranges ascend and do not overlap */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->recent[mid].hi < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < v->nrecent && v->recent[lo].lo < uid;
+}
+
+size_t view_count_recent(const struct view *v)
+{
+	size_t n = 0;
+	for (size_t r = 0; r < v->nrecent; r++)
+		n += view_lower(v, v->recent[r].hi + 1) - view_lower(v, v->recent[r].lo + 1);
+	return n;
 }

@@ -47,6 +47,10 @@ struct view {
 	uint32_t *uid; /* what the session was told, ascending */
 	size_t n, cap;
 	uint64_t modseq, removals, resets;
+	struct {
+		uint32_t lo, hi; /* UIDs lo < uid <= hi are \Recent for this session */
+	} * recent;
+	size_t nrecent;
 };
 
 /* Set up change notification; returns the inotify fd to poll, or -1. */
@@ -96,5 +100,10 @@ int view_init(struct view *v, const struct folder *f);
 void view_free(struct view *v);
 /* Index in the view of the first UID >= uid. */
 size_t view_lower(const struct view *v, uint32_t uid);
+/* \Recent for the session: take the range (lo, hi] of folder_claim_recent
+ * or folder_recent; ask of one UID; count them in the view. */
+int view_add_recent(struct view *v, uint32_t lo, uint32_t hi);
+int view_is_recent(const struct view *v, uint32_t uid);
+size_t view_count_recent(const struct view *v);
 
 #endif

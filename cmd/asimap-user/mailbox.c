@@ -48,7 +48,20 @@ void cmd_close(struct session *s, const char *tag)
 	session_reply(s, "%s OK Mailbox closed", tag);
 }
 
-/* Flags are read from .mh_sequences and, for now, cannot be changed. */
+/* The messages no session was told of are \Recent for this one (RFC 3501
+ * 2.3.2); EXAMINE sees them so without taking them from the next
+ * session (RFC 3501 6.3.2). */
+static void take_recent(struct session *s)
+{
+	uint32_t lo, hi;
+	if (s->readonly)
+		folder_recent(s->sel, &lo, &hi);
+	else
+		folder_claim_recent(s->sel, &lo, &hi);
+	if (!view_add_recent(&s->view, lo, hi))
+		s->dead = 1;
+}
+
 void cmd_select(struct session *s, const char *tag, struct imap_cur *c, int readonly)
 {
 	char *name;
@@ -69,6 +82,7 @@ void cmd_select(struct session *s, const char *tag, struct imap_cur *c, int read
 	s->sel = f;
 	s->state = ST_SELECTED;
 	s->readonly = readonly;
+	take_recent(s);
 	dbuf_puts(&s->out, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft");
 	for (size_t i = 0; i < f->mh.nkw; i++)
 		dbuf_printf(&s->out, " %s", f->mh.kw[i]);
@@ -79,7 +93,7 @@ void cmd_select(struct session *s, const char *tag, struct imap_cur *c, int read
 		session_reply(s, "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen "
 		                 "\\Draft \\*)] Flags permitted");
 	session_reply(s, "* %zu EXISTS", s->view.n);
-	session_reply(s, "* 0 RECENT");
+	session_reply(s, "* %zu RECENT", view_count_recent(&s->view));
 	for (size_t i = 0; i < f->mh.n; i++)
 		if (!(f->mh.m[i].flags & MH_SEEN)) {
 			session_reply(s, "* OK [UNSEEN %zu] First unseen", i + 1);
@@ -111,8 +125,9 @@ int status_mailbox(struct session *s, const char *name, size_t n, const struct i
 		case IMAP_STATUS_MESSAGES:
 			v = f->mh.n;
 			break;
-		case IMAP_STATUS_RECENT:
-			v = 0; /* \Recent is per session, and only for new mail */
+		case IMAP_STATUS_RECENT: /* what a session selecting it now would take */
+			for (size_t i = folder_lower(f, f->state.recent_uid + 1); i < f->mh.n; i++)
+				v++;
 			break;
 		case IMAP_STATUS_UIDNEXT:
 			v = f->state.uidnext;
@@ -199,7 +214,9 @@ void session_sync(struct session *s, int allow_expunge)
 		}
 		for (size_t i = from; i < f->mh.n; i++)
 			v->uid[v->n++] = f->mh.m[i].uid;
+		take_recent(s);
 		session_reply(s, "* %zu EXISTS", v->n);
+		session_reply(s, "* %zu RECENT", view_count_recent(v));
 	}
 	if (v->modseq != f->modseq) {
 		for (size_t i = 0; i < v->n; i++) {
@@ -216,8 +233,8 @@ void session_sync(struct session *s, int allow_expunge)
 
 void write_flags(struct session *s, const struct mh_msg *m)
 {
-	int first = 1;
-	dbuf_puts(&s->out, "FLAGS (");
+	int first = !view_is_recent(&s->view, m->uid);
+	dbuf_puts(&s->out, first ? "FLAGS (" : "FLAGS (\\Recent");
 	for (size_t i = 0; i < MH_FLAG_COUNT; i++)
 		if (m->flags & mh_flags[i].bit) {
 			dbuf_printf(&s->out, "%s%s", first ? "" : " ", mh_flags[i].imap);
