@@ -182,9 +182,10 @@ void mh_write_abort(struct mh_write_tmp *t, int dirfd)
 	errno = e;
 }
 
-int mh_write_commit(struct mh_write_tmp *t, int dirfd, int64_t mtime, uint32_t first, uint32_t *num,
-                    uint64_t *ino)
+int mh_write_prepare(struct mh_write_tmp *t, int dirfd, int64_t mtime, struct mh_write_ready *r)
 {
+	r->fd = -1;
+	r->name[0] = 0;
 	if (t->fd < 0) {
 		errno = EBADF;
 		return 0;
@@ -200,13 +201,54 @@ int mh_write_commit(struct mh_write_tmp *t, int dirfd, int64_t mtime, uint32_t f
 	int held = t->held_cr;
 	t->held_cr = 0;
 	int ok = (!held || store(t, "\r", 1)) && flush(t) && fchmod(t->fd, 0666 & ~um) == 0 &&
-	         fsync(t->fd) == 0 && futimens(t->fd, ts) == 0 && fstat(t->fd, &sb) == 0 &&
-	         link_number(dirfd, t->fd, t->name, first, num);
-	mh_write_abort(t, dirfd);
-	if (ok)
-		ok = mh_write_sync_dir(dirfd);
+	         fsync(t->fd) == 0 && futimens(t->fd, ts) == 0 && fstat(t->fd, &sb) == 0;
+	if (!ok) {
+		mh_write_abort(t, dirfd);
+		return 0;
+	}
+	r->fd = t->fd;
+	memcpy(r->name, t->name, sizeof r->name);
+	r->ino = (uint64_t)sb.st_ino;
+	r->size = (uint64_t)sb.st_size;
+	r->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+	t->fd = -1;
+	t->name[0] = 0;
+	return 1;
+}
+
+void mh_write_drop(struct mh_write_ready *r, int dirfd)
+{
+	int e = errno;
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	if (r->name[0])
+		unlinkat(dirfd, r->name, 0);
+	r->name[0] = 0;
+	errno = e;
+}
+
+int mh_write_link(struct mh_write_ready *r, int dirfd, uint32_t first, uint32_t *num)
+{
+	if (r->fd < 0) {
+		errno = EBADF;
+		return 0;
+	}
+	int ok = link_number(dirfd, r->fd, r->name, first, num);
+	mh_write_drop(r, dirfd);
+	return ok;
+}
+
+int mh_write_commit(struct mh_write_tmp *t, int dirfd, int64_t mtime, uint32_t first, uint32_t *num,
+                    uint64_t *ino)
+{
+	struct mh_write_ready r;
+	if (!mh_write_prepare(t, dirfd, mtime, &r))
+		return 0;
+	uint64_t i = r.ino;
+	int ok = mh_write_link(&r, dirfd, first, num) && mh_write_sync_dir(dirfd);
 	if (ok && ino)
-		*ino = (uint64_t)sb.st_ino;
+		*ino = i;
 	if (ok)
 		errno = 0;
 	return ok;

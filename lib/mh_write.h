@@ -55,6 +55,27 @@ uint64_t mh_write_crlf_size(const struct mh_write_tmp *t);
  * inode when ino is not NULL), or 0 with errno. */
 int mh_write_commit(struct mh_write_tmp *t, int dirfd, int64_t mtime, uint32_t first, uint32_t *num,
                     uint64_t *ino);
+/* A message written whole and fsynced, not yet numbered (a COPY prepares
+ * many, journals them, then links them: lib/mh_journal).  Owns its fd and
+ * its temporary name; small, unlike mh_write_tmp. */
+struct mh_write_ready {
+	int fd;        /* -1 when closed */
+	char name[64]; /* as in mh_write_tmp */
+	uint64_t ino, size;
+	int64_t mtime_ns; /* as fstat reads it back */
+};
+/* Finish the message as mh_write_commit does, up to giving it a number:
+ * write what is held, fsync, set mtime (< 0: now).  Its fd and name move
+ * to r (t is closed, whatever happens).  Returns 1, or 0 with errno (r->fd
+ * is then -1 and nothing is left behind). */
+int mh_write_prepare(struct mh_write_tmp *t, int dirfd, int64_t mtime, struct mh_write_ready *r);
+/* Link the prepared message under the first free number from first, as
+ * mh_write_commit does, but without fsyncing the directory (the caller
+ * does, once for many).  Closes r and removes its temporary name whatever
+ * happens.  Returns 1 and sets *num, or 0 with errno. */
+int mh_write_link(struct mh_write_ready *r, int dirfd, uint32_t first, uint32_t *num);
+/* Throw a prepared message away (fine on a closed r). */
+void mh_write_drop(struct mh_write_ready *r, int dirfd);
 /* Throw the message away: close t, remove its temporary name.  Fine on a
  * closed t. */
 void mh_write_abort(struct mh_write_tmp *t, int dirfd);

@@ -397,6 +397,7 @@ static int load(struct folder *f, int fd, const char *unseen)
 	struct stat dsb;
 	struct mh_stamp st;
 	struct mh_ident sid;
+	write_recover(fd, f->path); /* a COPY a crash interrupted is undone first */
 	state_ident(fd, &sid);
 	int have = mh_state_load(fd, &f->state);
 	if (have < 0 || fstat(fd, &dsb) < 0)

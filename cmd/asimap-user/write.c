@@ -12,6 +12,7 @@
 
 #include "imap_write.h"
 #include "log.h"
+#include "mh_journal.h"
 #include "mh_seq.h"
 #include "mh_write.h"
 #include "user.h"
@@ -238,10 +239,20 @@ static void write_uidset(struct dbuf *b, const uint32_t *u, size_t n)
 	}
 }
 
+/* COPY, and MOVE within one folder, are all or nothing across crashes
+ * (lib/mh_journal): the copies are prepared (written whole, fsynced, not
+ * numbered) a block at a time, each block journaled before its copies are
+ * linked; the flags go to .mh_sequences, then the journal goes and the COPY
+ * has happened.  A crash before that, or a failure, is undone by
+ * write_recover.  MOVE between folders renames each message (atomic each)
+ * and needs no journal; when it has to copy (EXDEV), each copy is linked
+ * and the directory fsynced before its original is removed, so a crash
+ * may leave a message in both folders but never in neither. */
 struct copy {
 	struct seq_msg *msgs; /* in the target, numbers and flags */
 	uint32_t *src_uid, *src_num, *dst_uid;
 	size_t n;
+	struct mh_journal j; /* of a journaled COPY; fd -1 until begun */
 };
 
 static void copy_free(struct copy *cp)
@@ -250,27 +261,125 @@ static void copy_free(struct copy *cp)
 	free(cp->src_uid);
 	free(cp->src_num);
 	free(cp->dst_uid);
+	mh_journal_close(&cp->j);
 }
 
-/* Put one message of the selected folder into dst.  Renames for MOVE
- * between folders, copies (a new file, never a shared inode) otherwise. */
-static int copy_one(struct session *s, struct folder *dst, const struct mh_msg *m, int rename,
-                    uint32_t first, uint32_t *num)
+long write_recover(int dirfd, const char *path)
 {
-	if (rename && mh_write_move(s->sel->mh.dirfd, m->num, dst->mh.dirfd, first, num))
+	long n = mh_journal_recover(dirfd, seq_locking());
+	if (n > 0)
+		log_info("undid an interrupted COPY into folder %s: removed %ld copies", path, n);
+	else if (n < 0)
+		log_warn("unable to undo an interrupted COPY into folder %s: %s", path,
+		         strerror(errno));
+	return n;
+}
+
+/* Move one message of the selected folder into dst (another folder) by
+ * rename, or by a copy when they are on two file systems. */
+static int move_one(struct session *s, struct folder *dst, const struct mh_msg *m, uint32_t first,
+                    uint32_t *num)
+{
+	if (mh_write_move(s->sel->mh.dirfd, m->num, dst->mh.dirfd, first, num))
 		return 1;
-	if (rename && errno != EXDEV)
+	if (errno != EXDEV)
 		return 0;
 	long k = folder_find(s->sel, m->uid);
 	char *d;
 	size_t n;
 	if (k < 0 || !mh_msg_read(&s->sel->mh, (size_t)k, &d, &n))
 		return 0;
+	/* linked and the directory fsynced before the original goes */
 	int ok = mh_write_add(dst->mh.dirfd, d, n, 0, m->mtime, first, num);
 	free(d);
-	if (ok && rename)
+	if (ok)
 		mh_write_remove(s->sel->mh.dirfd, m->num);
 	return ok;
+}
+
+static void copy_record(struct copy *cp, const struct mh_msg *m, uint32_t num)
+{
+	cp->msgs[cp->n] = (struct seq_msg){num, m->flags, m->keywords};
+	cp->src_uid[cp->n] = m->uid;
+	cp->src_num[cp->n] = m->num;
+	cp->n++;
+}
+
+/* A copy of message k of the selected folder, written whole into dst and
+ * fsynced, not yet numbered. */
+static int prepare_copy(struct session *s, struct folder *dst, size_t k, struct mh_write_tmp *t,
+                        struct mh_write_ready *r)
+{
+	char *d;
+	size_t n;
+	r->fd = -1;
+	r->name[0] = 0;
+	if (!mh_msg_read(&s->sel->mh, k, &d, &n))
+		return 0;
+	int ok = mh_write_open(t, dst->mh.dirfd, 0) && mh_write_put(t, d, n) &&
+	         mh_write_prepare(t, dst->mh.dirfd, s->sel->mh.m[k].mtime, r);
+	mh_write_abort(t, dst->mh.dirfd);
+	free(d);
+	return ok;
+}
+
+/* The next block of messages to copy, from view position *i: prepared
+ * into r[], their places in the selected folder in pick[]. */
+static size_t prepare_block(struct session *s, const struct seqset *set, int uid,
+                            struct folder *dst, size_t *i, struct mh_write_tmp *t,
+                            struct mh_write_ready *r, size_t *pick, int *ok)
+{
+	size_t nb = 0;
+	for (; *ok && *i < s->view.n && nb < MH_JOURNAL_BLOCK_MAX; ++*i) {
+		if (!seqset_contains(set, uid ? s->view.uid[*i] : (uint32_t)(*i + 1)))
+			continue;
+		long k = folder_find(s->sel, s->view.uid[*i]);
+		if (k < 0)
+			continue;
+		*ok = prepare_copy(s, dst, (size_t)k, t, &r[nb]);
+		if (*ok)
+			pick[nb++] = (size_t)k;
+	}
+	return nb;
+}
+
+/* The journaled COPY (above), up to the flags: every copy linked and the
+ * directory fsynced, the journal still there.  On failure, what was
+ * linked stays until write_recover undoes it. */
+static int copy_journaled(struct session *s, const struct seqset *set, int uid, struct folder *dst,
+                          struct copy *cp)
+{
+	struct mh_write_ready r[MH_JOURNAL_BLOCK_MAX];
+	struct mh_journal_id id[MH_JOURNAL_BLOCK_MAX];
+	size_t pick[MH_JOURNAL_BLOCK_MAX], i = 0;
+	int dirfd = dst->mh.dirfd, ok = 1;
+	struct mh_write_tmp *t = malloc(sizeof *t);
+	long undone = write_recover(dirfd, dst->path); /* a journal the last one left */
+	if (!t || undone < 0) {
+		free(t);
+		return 0;
+	}
+	if (undone)
+		dst->dirty = 1;
+	uint32_t first = write_next_num(dst);
+	while (ok && i < s->view.n) {
+		size_t nb = prepare_block(s, set, uid, dst, &i, t, r, pick, &ok);
+		for (size_t b = 0; b < nb; b++)
+			id[b] = (struct mh_journal_id){r[b].ino, r[b].size, r[b].mtime_ns};
+		if (ok && nb && cp->j.fd < 0)
+			ok = mh_journal_begin(&cp->j, dirfd);
+		ok = ok && mh_journal_add(&cp->j, id, nb);
+		for (size_t b = 0; b < nb; b++) {
+			uint32_t num;
+			if (ok && (ok = mh_write_link(&r[b], dirfd, first, &num))) {
+				first = num + 1;
+				copy_record(cp, &s->sel->mh.m[pick[b]], num);
+			}
+			mh_write_drop(&r[b], dirfd);
+		}
+	}
+	free(t);
+	return ok && (cp->n == 0 || mh_write_sync_dir(dirfd));
 }
 
 static int copy_all(struct session *s, const struct seqset *set, int uid, struct folder *dst,
@@ -283,6 +392,8 @@ static int copy_all(struct session *s, const struct seqset *set, int uid, struct
 	cp->dst_uid = calloc(cap, sizeof *cp->dst_uid);
 	if (!cp->msgs || !cp->src_uid || !cp->src_num || !cp->dst_uid)
 		return 0;
+	if (!move || dst == s->sel)
+		return copy_journaled(s, set, uid, dst, cp);
 	uint32_t first = write_next_num(dst);
 	for (size_t i = 0; i < s->view.n; i++) {
 		if (!seqset_contains(set, uid ? s->view.uid[i] : (uint32_t)(i + 1)))
@@ -292,23 +403,31 @@ static int copy_all(struct session *s, const struct seqset *set, int uid, struct
 			continue;
 		const struct mh_msg *m = &s->sel->mh.m[k];
 		uint32_t num;
-		if (!copy_one(s, dst, m, move && dst != s->sel, first, &num))
+		if (!move_one(s, dst, m, first, &num))
 			return 0;
 		first = num + 1;
-		cp->msgs[cp->n] = (struct seq_msg){num, m->flags, m->keywords};
-		cp->src_uid[cp->n] = m->uid;
-		cp->src_num[cp->n] = m->num;
-		cp->n++;
+		copy_record(cp, m, num);
 	}
 	return 1;
 }
 
-/* After a COPY that failed part way, the target must be as it was (RFC 3501 6.4.7). */
-static void undo_copy(struct folder *dst, const struct copy *cp)
+/* The flags of the copies, then the journal goes: the COPY has happened.
+ * Or, when it failed, it is undone (RFC 3501 6.4.7).  Returns ok, or 0
+ * with errno when the last step failed. */
+static int copy_finish(struct session *s, struct folder *dst, struct copy *cp, int ok)
 {
-	for (size_t i = 0; i < cp->n; i++)
-		mh_write_remove(dst->mh.dirfd, cp->msgs[i].num);
-	mh_write_sync_dir(dst->mh.dirfd);
+	if (ok && !seq_edit(dst, cp->msgs, cp->n, s->sel, 0))
+		log_warn("unable to copy flags into %s: %s", dst->path, strerror(errno));
+	if (ok && cp->j.fd >= 0)
+		ok = mh_journal_commit(&cp->j, dst->mh.dirfd);
+	if (!ok) {
+		int e = errno;
+		mh_journal_close(&cp->j);
+		write_recover(dst->mh.dirfd, dst->path);
+		cp->n = 0;
+		errno = e;
+	}
+	return ok;
 }
 
 static void copy_reply(struct session *s, const char *tag, struct folder *dst,
@@ -334,6 +453,7 @@ void cmd_copy(struct session *s, const char *tag, int uid, struct imap_cur *c, i
 {
 	struct seqset set = {0};
 	struct copy cp = {0};
+	cp.j.fd = -1;
 	size_t used, n;
 	char *name;
 	const char *what = move ? "MOVE" : "COPY";
@@ -358,12 +478,12 @@ void cmd_copy(struct session *s, const char *tag, int uid, struct imap_cur *c, i
 	}
 	int ok = copy_all(s, &set, uid, dst, move, &cp);
 	int err = errno;
-	if (!ok && !move) {
-		undo_copy(dst, &cp);
-		cp.n = 0;
-	}
-	if (!seq_edit(dst, cp.msgs, cp.n, s->sel, 0))
+	if (!move || dst == s->sel) {
+		ok = copy_finish(s, dst, &cp, ok);
+		err = ok ? err : errno;
+	} else if (!seq_edit(dst, cp.msgs, cp.n, s->sel, 0)) {
 		log_warn("unable to copy flags into %s: %s", dst->path, strerror(errno));
+	}
 	dst->dirty = 1;
 	folder_check(dst, cfg.unseen);
 	for (size_t i = 0; i < cp.n; i++) {

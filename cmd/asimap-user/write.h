@@ -44,6 +44,12 @@ uint32_t write_next_num(const struct folder *f);
  * .mh_sequences, and no other sequence.  Returns 1, or 0 with errno. */
 int write_new_flags(struct folder *f, uint32_t num, uint32_t bits, char *const *kw, size_t nkw);
 
+/* Undo a COPY into the folder open at dirfd (path: its name, for the log)
+ * that a crash or a failure interrupted (lib/mh_journal), before the folder
+ * is read.  Returns the number of copies removed (0: there was no such
+ * COPY), or -1 with errno (logged; COPY into the folder fails meanwhile). */
+long write_recover(int dirfd, const char *path);
+
 /* append.c: */
 
 /* The reader announced a literal in an APPEND command; c is the command
