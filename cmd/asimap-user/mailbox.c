@@ -190,14 +190,24 @@ void session_sync(struct session *s, int allow_expunge)
 	}
 	if (allow_expunge && v->removals != f->removals) {
 		/* Highest first, so each number is still right when it arrives. */
-		size_t w = v->n;
-		for (size_t i = v->n; i-- > 0;)
-			if (folder_find(f, v->uid[i]) < 0) {
-				session_reply(s, "* %zu EXPUNGE", i + 1);
-				memmove(v->uid + i, v->uid + i + 1, (w - i - 1) * sizeof *v->uid);
-				w--;
-			}
-		v->n = w;
+		/* Both lists ascend by UID: one walk down them, in step; a gone
+		 * UID is marked 0 and the view closed up once at the end. */
+		size_t k = f->mh.n, gone = 0;
+		for (size_t i = v->n; i-- > 0;) {
+			while (k > 0 && f->mh.m[k - 1].uid > v->uid[i])
+				k--;
+			if (k > 0 && f->mh.m[k - 1].uid == v->uid[i])
+				continue;
+			session_reply(s, "* %zu EXPUNGE", i + 1);
+			v->uid[i] = 0;
+			gone++;
+		}
+		size_t w = 0;
+		for (size_t i = 0; gone && i < v->n; i++)
+			if (v->uid[i])
+				v->uid[w++] = v->uid[i];
+		if (gone)
+			v->n = w;
 		v->removals = f->removals;
 	}
 	uint32_t last = v->n ? v->uid[v->n - 1] : 0;
@@ -219,9 +229,12 @@ void session_sync(struct session *s, int allow_expunge)
 		session_reply(s, "* %zu RECENT", view_count_recent(v));
 	}
 	if (v->modseq != f->modseq) {
-		for (size_t i = 0; i < v->n; i++) {
-			long k = folder_find(f, v->uid[i]);
-			if (k >= 0 && f->mh.m[k].modseq > v->modseq && v->uid[i] <= last) {
+		size_t k = 0; /* the view and the folder ascend by UID: walk them in step */
+		for (size_t i = 0; i < v->n && v->uid[i] <= last; i++) {
+			while (k < f->mh.n && f->mh.m[k].uid < v->uid[i])
+				k++;
+			if (k < f->mh.n && f->mh.m[k].uid == v->uid[i] &&
+			    f->mh.m[k].modseq > v->modseq) {
 				dbuf_printf(&s->out, "* %zu FETCH (", i + 1);
 				write_flags(s, &f->mh.m[k]);
 				dbuf_puts(&s->out, ")\r\n");

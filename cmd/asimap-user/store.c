@@ -191,12 +191,16 @@ static const char *p_store(struct imap_cur *c, struct edit *e, int *silent)
 static void report(struct session *s, const struct seqset *set, int uid, int silent, uint64_t since)
 {
 	struct folder *f = s->sel;
+	size_t k = 0; /* the view and the folder ascend by UID: walk them in step */
 	for (size_t i = 0; i < s->view.n; i++) {
-		long k = folder_find(f, s->view.uid[i]);
-		if (k < 0)
-			continue;
+		while (k < f->mh.n && f->mh.m[k].uid < s->view.uid[i])
+			k++;
+		if (k == f->mh.n)
+			break;
+		if (f->mh.m[k].uid != s->view.uid[i] || f->mh.m[k].modseq <= since)
+			continue; /* gone, or not changed (so not by this STORE either) */
 		int mine = seqset_contains(set, uid ? s->view.uid[i] : (uint32_t)(i + 1));
-		if (mine ? silent : f->mh.m[k].modseq <= since)
+		if (mine && silent)
 			continue;
 		dbuf_printf(&s->out, "* %zu FETCH (", i + 1);
 		if (uid)
