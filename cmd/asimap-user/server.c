@@ -229,8 +229,8 @@ static int setup_signals(void)
 static short session_events(const struct session *s, int for_in)
 {
 	short ev = 0;
-	int want_in =
-	    !s->dead && !s->job && s->in_off == s->in_len && dbuf_live(&s->out) < SESSION_OUT_HIGH;
+	int want_in = !s->dead && !session_busy(s) && s->in_off == s->in_len &&
+	              dbuf_live(&s->out) < SESSION_OUT_HIGH;
 	if (for_in && (want_in || s->lingering))
 		ev |= POLLIN;
 	if (dbuf_live(&s->out))
@@ -266,6 +266,9 @@ int server_run(int lfd, int lock_fd)
 			}
 		}
 		int timeout = 1000;
+		for (struct session *s = sessions; s; s = s->next)
+			if (session_runnable(s))
+				timeout = 0; /* a job's next slice is due */
 		if (poll(pf, n, timeout) < 0 && errno != EINTR)
 			log_fatal(EXIT_TEMP, "unable to poll: %s", strerror(errno));
 		time_t now = time(NULL);
