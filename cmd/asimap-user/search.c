@@ -1,10 +1,15 @@
 /* SEARCH and UID SEARCH (with ESEARCH's RETURN and SEARCHRES's "$"): the
- * program is compiled by lib/search and run over the session's view; a
- * message's bytes are read only when a key needs them. */
+ * program is compiled by lib/search at once, then run over the session's
+ * view as a job, a slice per turn of the event loop (SEARCH_SLICE_MSGS,
+ * SEARCH_SLICE_NS), so that a SEARCH BODY over a big folder does not hold
+ * up the user's other sessions; a message's bytes are read only when a key
+ * needs them. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "imap_write.h"
 #include "log.h"
@@ -57,28 +62,83 @@ static unsigned flags_of(const struct mh_msg *m)
 	return f;
 }
 
-/* Run p over the view; returns 1, or 0 with errno (ENOMEM). */
-static int run(struct session *s, struct search_prog *p)
+struct search_job {
+	char tag[HANDOFF_FIELD_MAX_BYTES + 1];
+	int uid;
+	struct search_prog *p;
+	size_t pos; /* the next message of the view */
+	int err;    /* errno of a failure (ENOMEM): answered NO */
+};
+
+void search_job_free(struct search_job *j)
+{
+	search_free(j->p);
+	free(j);
+}
+
+static long elapsed_ns(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)(t.tv_sec - t0->tv_sec) * 1000000000L + (t.tv_nsec - t0->tv_nsec);
+}
+
+/* Evaluate message pos of the view.  Returns 1, or 0 with errno (ENOMEM). */
+static int match_one(struct session *s, struct search_job *j)
+{
+	struct folder *f = s->sel;
+	uint32_t uid = s->view.uid[j->pos];
+	/* By UID each time: the folder may have been reloaded since the last
+	 * slice (another session expunged, nmh added mail). */
+	long k = folder_find(f, uid);
+	if (k < 0)
+		return 1; /* gone: it matches nothing */
+	struct mh_msg *m = &f->mh.m[k];
+	struct loader l = {s, (size_t)k, NULL, 0};
+	struct search_msg sm = {(uint32_t)(j->pos + 1), m->uid,   flags_of(m), m->keywords,
+	                        m->crlf_size,           m->mtime, load,        &l};
+	int r = search_match(j->p, &sm);
+	free(l.data);
+	return !(r < 0 && errno == ENOMEM);
+}
+
+/* The answer, once every message was seen (or the search failed). */
+static void finish(struct session *s, struct search_job *j)
+{
+	if (j->err) {
+		session_reply(s, "%s NO [SERVERBUG] Unable to search: %s", j->tag,
+		              strerror(j->err));
+		return;
+	}
+	search_write(j->p, j->tag, &s->out);
+	if (search_returns(j->p) & SEARCH_RET_SAVE) {
+		seqset_free(&s->saved);
+		s->has_saved = search_saved(j->p, &s->saved);
+	}
+	session_reply(s, "%s OK %sSEARCH completed", j->tag, j->uid ? "UID " : "");
+}
+
+int search_step(struct session *s, struct search_job *j)
 {
 	struct folder *f = s->sel;
 	const struct view *v = &s->view;
-	search_bind_keywords(p, keyword_mask, f);
-	if (!search_begin(p, (uint32_t)v->n, v->n ? v->uid[v->n - 1] : 0,
-	                  s->has_saved ? &s->saved : NULL))
-		return 0;
-	for (size_t i = 0; i < v->n; i++) {
-		long k = folder_find(f, v->uid[i]);
-		if (k < 0)
-			continue; /* gone: it matches nothing */
-		struct mh_msg *m = &f->mh.m[k];
-		struct loader l = {s, (size_t)k, NULL, 0};
-		struct search_msg sm = {(uint32_t)(i + 1), m->uid,   flags_of(m), m->keywords,
-		                        m->crlf_size,      m->mtime, load,        &l};
-		int r = search_match(p, &sm);
-		free(l.data);
-		if (r < 0 && errno == ENOMEM)
-			return 0;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* A reload since the last slice may have renumbered the keywords. */
+	search_bind_keywords(j->p, keyword_mask, f);
+	/* After a UIDVALIDITY change the view's UIDs name other messages: the
+	 * rest are gone (the session's next command says BYE). */
+	int reset = v->resets != f->resets;
+	for (size_t k = 0; !reset && !j->err && j->pos < v->n && k < SEARCH_SLICE_MSGS; k++) {
+		if (!match_one(s, j))
+			j->err = errno;
+		j->pos++;
+		if (elapsed_ns(&t0) >= SEARCH_SLICE_NS)
+			break;
 	}
+	if (!reset && !j->err && j->pos < v->n)
+		return 0;
+	finish(s, j);
 	return 1;
 }
 
@@ -96,17 +156,24 @@ void cmd_search(struct session *s, const char *tag, int uid, struct imap_cur *c)
 		session_reply(s, "%s NO %s", tag, err);
 		return;
 	}
-	if (!run(s, p)) {
-		session_reply(s, "%s NO [SERVERBUG] Unable to search: %s", tag, strerror(errno));
-	} else if (!uid && search_max_seq(p) > s->view.n) {
-		session_reply(s, "%s BAD Message sequence number out of range", tag);
-	} else {
-		search_write(p, tag, &s->out);
-		if (search_returns(p) & SEARCH_RET_SAVE) {
-			seqset_free(&s->saved);
-			s->has_saved = search_saved(p, &s->saved);
-		}
-		session_reply(s, "%s OK %sSEARCH completed", tag, uid ? "UID " : "");
+	const struct view *v = &s->view;
+	struct search_job *j = calloc(1, sizeof *j);
+	if (!j || !search_begin(p, (uint32_t)v->n, v->n ? v->uid[v->n - 1] : 0,
+	                        s->has_saved ? &s->saved : NULL)) {
+		session_reply(s, "%s NO [SERVERBUG] Unable to search: %s", tag, strerror(ENOMEM));
+		free(j);
+		search_free(p);
+		return;
 	}
-	search_free(p);
+	if (!uid && search_max_seq(p) > v->n) {
+		session_reply(s, "%s BAD Message sequence number out of range", tag);
+		free(j);
+		search_free(p);
+		return;
+	}
+	snprintf(j->tag, sizeof j->tag, "%s", tag);
+	j->uid = uid;
+	j->p = p;
+	s->job.kind = JOB_SEARCH;
+	s->job.u.search = j;
 }

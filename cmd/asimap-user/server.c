@@ -130,6 +130,12 @@ static void session_io(struct session *s, short rev)
 			s->eof = 1;
 		return;
 	}
+	if ((rev & POLLRDHUP) && session_busy(s)) {
+		/* The client is gone (or sends no more, which is the same to an
+		 * IMAP session): drop its job now, not when it would end. */
+		s->eof = s->dead = 1;
+		return;
+	}
 	if ((rev & POLLIN) && s->in_off == s->in_len) {
 		ssize_t n = read(s->fd_in, s->in, sizeof s->in);
 		if (n > 0) {
@@ -229,10 +235,13 @@ static int setup_signals(void)
 static short session_events(const struct session *s, int for_in)
 {
 	short ev = 0;
-	int want_in =
-	    !s->dead && !s->job && s->in_off == s->in_len && dbuf_live(&s->out) < SESSION_OUT_HIGH;
+	int want_in = !s->dead && !session_busy(s) && s->in_off == s->in_len &&
+	              dbuf_live(&s->out) < SESSION_OUT_HIGH;
 	if (for_in && (want_in || s->lingering))
 		ev |= POLLIN;
+	/* A job's input waits unread: a client gone meanwhile shows as this. */
+	if (for_in && !s->dead && session_busy(s))
+		ev |= POLLRDHUP;
 	if (dbuf_live(&s->out))
 		ev |= POLLOUT;
 	return ev;
@@ -266,6 +275,9 @@ int server_run(int lfd, int lock_fd)
 			}
 		}
 		int timeout = 1000;
+		for (struct session *s = sessions; s; s = s->next)
+			if (session_runnable(s))
+				timeout = 0; /* a job's next slice is due */
 		if (poll(pf, n, timeout) < 0 && errno != EINTR)
 			log_fatal(EXIT_TEMP, "unable to poll: %s", strerror(errno));
 		time_t now = time(NULL);

@@ -66,11 +66,39 @@ struct session *session_new(const struct handoff *h)
 	return s;
 }
 
+/* Drop the session's job, finished or not. */
+static void job_free(struct session *s)
+{
+	if (s->job.kind == JOB_FETCH)
+		fetch_free(s->job.u.fetch);
+	else if (s->job.kind == JOB_SEARCH)
+		search_job_free(s->job.u.search);
+	s->job.kind = JOB_NONE;
+}
+
+/* Run the job's next part; returns 1 when it is done (answered). */
+static int job_step(struct session *s)
+{
+	if (s->job.kind == JOB_FETCH)
+		return fetch_step(s, s->job.u.fetch);
+	return search_step(s, s->job.u.search);
+}
+
+int session_busy(const struct session *s)
+{
+	return s->job.kind != JOB_NONE;
+}
+
+int session_runnable(const struct session *s)
+{
+	/* A FETCH waits for its output to drain; a SEARCH only for its turn. */
+	return s->job.kind == JOB_SEARCH && !s->dead && dbuf_live(&s->out) < SESSION_OUT_HIGH;
+}
+
 void session_free(struct session *s)
 {
 	trace_event(s->id, s->remote, "CLOSE", "", 0);
-	if (s->job)
-		fetch_free(s->job);
+	job_free(s);
 	append_abort(s);
 	if (s->sel) {
 		folder_close(s->sel);
@@ -153,7 +181,8 @@ void session_idle_push(struct session *s, time_t now)
 static void dispatch_selected(struct session *s, const char *tag, struct imap_cur *c, int uid)
 {
 	if (imap_p_word(c, "FETCH")) {
-		s->job = fetch_parse(s, tag, uid, c);
+		if ((s->job.u.fetch = fetch_parse(s, tag, uid, c)))
+			s->job.kind = JOB_FETCH;
 	} else if (imap_p_word(c, "STORE")) {
 		cmd_store(s, tag, uid, c);
 	} else if (imap_p_word(c, "SEARCH")) {
@@ -292,12 +321,13 @@ static enum imap_rd_status literal_announced(struct session *s)
 void session_pump(struct session *s)
 {
 	while (!s->dead && dbuf_live(&s->out) < SESSION_OUT_HIGH) {
-		if (s->job) {
-			if (fetch_step(s, s->job)) {
-				fetch_free(s->job);
-				s->job = NULL;
-				release_command(s);
-			}
+		if (s->job.kind) {
+			/* Not done: it waits for its output to drain (FETCH) or
+			 * gives the other sessions their turn (SEARCH). */
+			if (!job_step(s))
+				break;
+			job_free(s);
+			release_command(s);
 			continue;
 		}
 		if (s->in_off == s->in_len)
@@ -330,7 +360,7 @@ void session_pump(struct session *s)
 			} else {
 				dispatch(s);
 			}
-			if (!s->job)
+			if (!s->job.kind)
 				release_command(s);
 			break;
 		case IMAP_RD_CONTINUE:

@@ -71,6 +71,20 @@ struct fetch_job {
 	size_t s_item;           /* the item after the one being sent */
 };
 
+/* A command that runs over several turns of the event loop, so that one
+ * session's big FETCH or slow SEARCH never holds up the user's others.  A
+ * session has at most one; while it runs the session reads no further
+ * commands and is told of no changes (its view stays as it was). */
+struct search_job; /* search.c */
+enum job_kind { JOB_NONE, JOB_FETCH, JOB_SEARCH };
+struct session_job {
+	enum job_kind kind;
+	union {
+		struct fetch_job *fetch;
+		struct search_job *search;
+	} u;
+};
+
 enum session_state { ST_AUTH, ST_SELECTED, ST_LOGOUT };
 
 struct session {
@@ -88,8 +102,8 @@ struct session {
 	struct folder *sel; /* the selected folder, shared */
 	struct view view;   /* what this session was told of it */
 	int readonly;
-	struct fetch_job *job;
-	struct seqset saved; /* SEARCHRES's "$" */
+	struct session_job job; /* kind JOB_NONE: none */
+	struct seqset saved;    /* SEARCHRES's "$" */
 	int has_saved;
 	time_t last;     /* the client's last input (autologout) */
 	time_t last_out; /* our last output the client took */
@@ -116,6 +130,11 @@ void session_pump(struct session *s);
 /* In IDLE: tell the client of changes now, and that we are alive. */
 void session_idle_push(struct session *s, time_t now);
 void session_reply(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Is a command job running (the session takes no input meanwhile)? */
+int session_busy(const struct session *s);
+/* Has the session work to do that waits for no I/O (a job's next slice)?
+ * The event loop then polls without sleeping. */
+int session_runnable(const struct session *s);
 
 /* fetch.c */
 /* Parse "FETCH set items" arguments at c; on error answer BAD and return NULL. */
@@ -150,7 +169,14 @@ void cmd_rename(struct session *s, const char *tag, struct imap_cur *c);
 void cmd_subscribe(struct session *s, const char *tag, struct imap_cur *c, int on);
 
 /* search.c: SEARCH, UID SEARCH */
+#define SEARCH_SLICE_MSGS 256     /* messages evaluated per turn of the event loop, at most */
+#define SEARCH_SLICE_NS 10000000L /* and about this long (10 ms), whichever comes first */
+/* Parse SEARCH's arguments at c and start the job that evaluates them
+ * (s->job); errors are answered at once and start nothing. */
 void cmd_search(struct session *s, const char *tag, int uid, struct imap_cur *c);
+/* Evaluate the next slice; when all is done write the answer and return 1. */
+int search_step(struct session *s, struct search_job *j);
+void search_job_free(struct search_job *j);
 
 /* list.c: LIST (with LIST-EXTENDED, LIST-STATUS, SPECIAL-USE) and LSUB */
 void cmd_list(struct session *s, const char *tag, struct imap_cur *c, int lsub);
