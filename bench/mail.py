@@ -61,6 +61,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in bench/
 import gen_mail  # noqa: E402  (the APPENDed messages come from the generator)
 
 SCAN = re.compile(rb"\{(\d+)\+?\}\r\n|\r\n([A-Za-z]\d+) ")
