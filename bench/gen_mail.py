@@ -13,10 +13,11 @@ mtimes, whatever --jobs is.
 
 The messages: plain text (7bit or quoted-printable UTF-8), multipart/
 alternative (text and HTML), multipart/mixed with base64 attachments
-(most 1-25 KB, some 50-300 KB, about 0.25% of messages 0.5-1 MB), and
+(most 1-25 KB, some 50-300 KB, about 0.3% of messages 0.5-1 MB), and
 nested mixed+alternative; RFC 2047 encoded subjects and names; From, To,
 often Cc, Subject, Date, Message-ID, In-Reply-To/References on replies,
-two or three Received lines.  Most messages are 2-30 KB.  Dates increase
+two or three Received lines.  Four messages in five are 2-30 KB (the
+median 13 KB); 100000 messages are 2.5 GB.  Dates increase
 with the message number over about three years, and each file's mtime is
 its Date (asimap's and Dovecot's internal date).
 

@@ -175,7 +175,7 @@ if [ "$RESULTS" != - ]; then
 			"$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)," \
 			"Debian $(cat /etc/debian_version 2>/dev/null || echo ?)"
 		echo "- asimap: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo ?), built in ${BUILD:-build}"
-		echo "- Dovecot: $(dovecot --version 2>/dev/null || echo ?) (Debian dovecot-imapd" \
+		echo "- Dovecot: $(dovecot --version 2>/dev/null | cut -d' ' -f1 || echo ?) (Debian dovecot-imapd" \
 			"$(dpkg-query -W -f='${Version}' dovecot-imapd 2>/dev/null || echo ?)), default settings" \
 			"but for mail_max_userip_connections"
 		echo "- knobs: BENCH_MAIL_N=$N BENCH_MAIL_RUNS=$RUNS BENCH_MAIL_SECONDS=$SECS" \
