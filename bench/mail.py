@@ -778,6 +778,9 @@ def main():
     ap.add_argument("--timeout", type=float, default=0)
     ap.add_argument("--only", default="store,imap,mixed")
     a = ap.parse_args()
+    # Stopped from outside (mail.sh's trap, timeout): leave through the
+    # Pool's exit, which stops the workload's sessions too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(111))
     if a.runs < 1 or a.sessions < 1 or a.seconds <= 0:
         ap.error("--runs, --sessions and --seconds must be positive")
     if a.timeout > 0:

@@ -75,10 +75,17 @@ fi
 W=
 SERVER_PID=
 DOVE=
+CHILD=
 teardown() {
 	rc=$?
 	trap - EXIT INT TERM HUP
-	[ -n "$DOVE" ] && sh "$HERE/dovecot.sh" stop "$DOVE" || true
+	if [ -n "$CHILD" ]; then
+		kill "$CHILD" 2>/dev/null || true
+		wait "$CHILD" 2>/dev/null || true
+	fi
+	if [ -n "$DOVE" ]; then
+		sh "$HERE/dovecot.sh" stop "$DOVE" || true
+	fi
 	if [ -n "$SERVER_PID" ]; then
 		kill "$SERVER_PID" 2>/dev/null || true
 		wait "$SERVER_PID" 2>/dev/null || true
@@ -106,12 +113,23 @@ teardown() {
 trap teardown EXIT
 trap 'exit 111' INT TERM HUP
 
+# run COMMAND...: runs it in the background and waits, so that a signal
+# stops the benchmark at once (the trap kills it) rather than after it.
+run() {
+	"$@" &
+	CHILD=$!
+	wait "$CHILD"
+	st=$?
+	CHILD=
+	return $st
+}
+
 W=$(mktemp -d "$BASE/asimap-bench.XXXXXX") || bench_fatal "unable to make a directory in $BASE"
 chmod 755 "$W"
 echo "bench/mail.sh: generating $N messages in $W ($((free_kb / 1024)) MiB free)" >&2
 MH=$W/mail/$USER_NAME
 MD=$W/maildir
-$BENCH_PY "$HERE/gen_mail.py" --count "$N" --maildir "$MD" --manifest "$W/manifest.json" "$MH/inbox" ||
+run $BENCH_PY "$HERE/gen_mail.py" --count "$N" --maildir "$MD" --manifest "$W/manifest.json" "$MH/inbox" ||
 	bench_fatal "unable to generate the messages"
 # The workload's copies: the message files linked (neither server ever
 # writes into a message file), the flags copied.
@@ -136,7 +154,9 @@ chown -R "$SVC_UID:$SVC_GID" "$W/mail" "$W/rundir" "$W/passwd"
 chown -R nobody:nogroup "$MD"
 export PWFILE="$W/passwd" ASIMAP_RUNDIR="$W/rundir" ASIMAP_AUTH_FAIL_DELAY_MS=0
 
+# shellcheck disable=SC2119 # no asimap-accept options: plain TCP
 bench_server
+# shellcheck disable=SC2153 # bench_server sets PORT
 echo "bench/mail.sh: asimap on 127.0.0.1:$PORT" >&2
 DOVE=$W/dovecot
 DPORT=$(sh "$HERE/dovecot.sh" setup "$DOVE" "$MD" "$USER_NAME" "$PW")
@@ -149,7 +169,7 @@ drop=
 out=$W/out.md
 rc=0
 # shellcheck disable=SC2086 # $drop is options or none
-timeout -k 10 "$TIMEOUT" $BENCH_PY "$HERE/mail.py" --manifest "$W/manifest.json" \
+run timeout -k 10 "$TIMEOUT" $BENCH_PY "$HERE/mail.py" --manifest "$W/manifest.json" \
 	--user "$USER_NAME" --password "$PW" \
 	--asimap-port "$PORT" --asimap-world "$W" --asimap-folder "$MH/inbox" \
 	--dovecot-port "$DPORT" --dovecot-dir "$DOVE" --maildir "$MD" \
@@ -158,7 +178,7 @@ timeout -k 10 "$TIMEOUT" $BENCH_PY "$HERE/mail.py" --manifest "$W/manifest.json"
 cat "$out"
 if [ $rc != 0 ]; then
 	echo "bench/mail.sh: failed ($rc); the servers' last log lines:" >&2
-	tail -5 "$W/server.log" "$DOVE/dovecot.log" >&2 2>/dev/null || true
+	{ tail -n 5 "$W/server.log" "$DOVE/dovecot.log" 2>/dev/null || true; } >&2
 	exit 1
 fi
 if [ "$RESULTS" != - ]; then
