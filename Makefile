@@ -85,8 +85,9 @@ fuzz: $(FUZZ_BIN)
 		rm -rf $$work $$work.log; \
 	done
 
-# Benchmarks (bench/README.md): hash costs next to Python's, and logins
-# per second over TLS.  Writes bench/results.md.
+# Benchmarks (bench/README.md): hash costs next to Python's, logins per
+# second over TLS, and a quick run of the mail benchmark next to Dovecot
+# (2000 messages).  Writes bench/results.md.
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 $(BENCH_BIN): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libasimap.a
@@ -95,3 +96,10 @@ $(BENCH_BIN): $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libasimap.a
 .PHONY: bench
 bench: all $(BENCH_BIN)
 	BUILD=$(BUILD) sh bench/run.sh
+
+# The mail benchmark next to Dovecot (bench/README.md) on BENCH_MAIL_N
+# messages (default 100000; BENCH_MAIL_SECONDS, BENCH_MAIL_RUNS, ...).
+# Writes bench/results-mail.md at the default size.  Run as root.
+.PHONY: bench-mail
+bench-mail: all
+	BUILD=$(BUILD) sh bench/mail.sh
