@@ -251,3 +251,17 @@ S
 	expect "$W/st.out" '^ok A drained'
 	[ "$(supervisors)" = "$pid" ]
 }
+
+@test "the supervisor a login starts serves at the niceness the front end was given, not the login's" {
+	start_tcpserver
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+!wait a
+!sh ps -o ni= -p $(pgrep -f "asimap-user [^ ]+ $W/") > "$BATS_TEST_TMPDIR/ni"
+b LOGOUT
+!wait b
+S
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"a OK"* ]]
+	[ "$(tr -d ' ' <"$BATS_TEST_TMPDIR/ni")" = "$(nice)" ]
+}

@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -63,13 +64,31 @@ static int check_password(const struct accept_cfg *cfg, const char *user, size_t
 		log_warn("unable to read password file %s: %s", cfg->pwfile, strerror(errno));
 		found = 0;
 	}
-	/* A storm of logins yields the CPU to sessions already being served. */
-	setpriority(PRIO_PROCESS, 0, LOGIN_NICE);
-	if (!found) {
-		hash_django_dummy(pw, pwlen);
-		return 0;
+	/* A storm of logins yields the CPU to sessions already being served:
+	 * the hash is computed by a child at LOGIN_NICE, so that this process,
+	 * which may go on to start the user's supervisor, keeps its own
+	 * priority (an unprivileged process cannot take it back). */
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpriority(PRIO_PROCESS, 0, LOGIN_NICE);
+		if (!found) {
+			hash_django_dummy(pw, pwlen);
+			_exit(1);
+		}
+		_exit(hash_django_verify(e->hash, pw, pwlen) ? 0 : 1);
 	}
-	return hash_django_verify(e->hash, pw, pwlen);
+	if (pid < 0) { /* no child: hash here, at our own priority */
+		if (!found) {
+			hash_django_dummy(pw, pwlen);
+			return 0;
+		}
+		return hash_django_verify(e->hash, pw, pwlen);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 0;
+	return found && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 static int wait_ack(int sock)
