@@ -402,6 +402,50 @@ int mh_msg_read(const struct mh_folder *f, size_t i, char **data, size_t *len)
 	           : 2;
 }
 
+int mh_msg_read_head(const struct mh_folder *f, size_t i, char **data, size_t *len, int *whole)
+{
+	char name[16];
+	snprintf(name, sizeof name, "%u", f->m[i].num);
+	int fd = openat(f->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	size_t cap = 4096, n = 0;
+	char *p = NULL;
+	*whole = 0;
+	for (;;) {
+		char *q = cap <= (size_t)MH_MESSAGE_MAX_BYTES ? realloc(p, cap + 1) : NULL;
+		if (!q)
+			break;
+		p = q;
+		ssize_t r = read(fd, p + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(p);
+			p = NULL;
+			break;
+		}
+		n += (size_t)r;
+		if (r == 0) {
+			*whole = 1;
+			break;
+		}
+		/* The header ends at the first empty line ("\n\n" or "\n\r\n"),
+		 * or an empty first line. */
+		if ((n >= 1 && p[0] == '\n') || (n >= 2 && p[0] == '\r' && p[1] == '\n') ||
+		    memmem(p, n, "\n\n", 2) || memmem(p, n, "\n\r\n", 3))
+			break;
+		if (n == cap)
+			cap *= 2;
+	}
+	close(fd);
+	if (!p)
+		return 0;
+	*data = p;
+	*len = n;
+	return 1;
+}
+
 struct walk {
 	mh_list_fn fn;
 	void *ctx;

@@ -94,6 +94,11 @@ size_t mh_folder_lower(const struct mh_folder *f, uint32_t v);
  * removed it). */
 int mh_msg_read(const struct mh_folder *f, size_t i, char **data, size_t *len);
 
+/* Read at least the header of message i (up to and with its first empty
+ * line) into *data (malloc'd), *len bytes; *whole is set when that is
+ * the whole file.  Returns as mh_msg_read. */
+int mh_msg_read_head(const struct mh_folder *f, size_t i, char **data, size_t *len, int *whole);
+
 /* Call fn for every folder under rootfd, depth first, with its IMAP name
  * ("INBOX" for inbox, modified UTF-7; folders whose names are not UTF-8
  * are left out, with what is below them) and whether it has subfolders.

@@ -21,14 +21,23 @@ struct loader {
 	size_t index; /* in the folder */
 	char *data;
 	size_t len;
+	int whole; /* data is the whole file, not only its header */
 };
 
 static int load(void *ctx, enum search_load what, const char **data, size_t *len)
 {
 	struct loader *l = ctx;
-	(void)what; /* the whole file serves both */
-	if (!l->data && !mh_msg_read(&l->s->sel->mh, l->index, &l->data, &l->len))
-		return 0;
+	if (!l->data || (what == SEARCH_LOAD_WHOLE && !l->whole)) {
+		/* Header keys read the header only (FROM on a folder of big
+		 * messages reads a few KB of each). */
+		free(l->data);
+		l->data = NULL;
+		if (what == SEARCH_LOAD_HEADER
+		        ? !mh_msg_read_head(&l->s->sel->mh, l->index, &l->data, &l->len, &l->whole)
+		        : !mh_msg_read(&l->s->sel->mh, l->index, &l->data, &l->len))
+			return 0;
+		l->whole |= what == SEARCH_LOAD_WHOLE;
+	}
 	*data = l->data;
 	*len = l->len;
 	return 1;
@@ -94,7 +103,7 @@ static int match_one(struct session *s, struct search_job *j)
 	if (k < 0)
 		return 1; /* gone: it matches nothing */
 	struct mh_msg *m = &f->mh.m[k];
-	struct loader l = {s, (size_t)k, NULL, 0};
+	struct loader l = {s, (size_t)k, NULL, 0, 0};
 	unsigned flags = flags_of(m) | (view_is_recent(&s->view, m->uid) ? SEARCH_RECENT : 0);
 	struct search_msg sm = {(uint32_t)(j->pos + 1), m->uid,   flags, m->keywords,
 	                        m->crlf_size,           m->mtime, load,  &l};

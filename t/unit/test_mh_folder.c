@@ -87,6 +87,35 @@ static void test_refresh(void)
 	mh_folder_free(&f);
 }
 
+static void test_read_head(void)
+{
+	struct mh_folder f;
+	char big[20000];
+	memset(big, 'x', sizeof big);
+	memcpy(big, "Subject: s\n", 11);
+	memcpy(big + 9000, "\n\n", 2); /* the header ends past the first read */
+	big[sizeof big - 1] = 0;
+	put("1", big);
+	put("2", "Subject: t\n\nbody\n");
+	put("3", "no empty line at all");
+	put("4", "\r\nbody after an empty first line");
+	unlinkat(dfd, ".mh_sequences", 0);
+	CHECK(mh_folder_load(&f, dup_dir(), "unseen"));
+	const struct {
+		size_t min, max;
+		int whole;
+	} want[] = {{9002, 19999, 0}, {17, 17, 0}, {20, 20, 1}, {2, 4096, 0}};
+	for (size_t i = 0; i < f.n && i < 4; i++) {
+		char *d;
+		size_t n;
+		int whole;
+		CHECK(mh_msg_read_head(&f, i, &d, &n, &whole));
+		CHECK(n >= want[i].min && n <= want[i].max && whole == want[i].whole);
+		free(d);
+	}
+	mh_folder_free(&f);
+}
+
 static void test_stamp(void)
 {
 	struct mh_stamp s = {123456789, {42, 3200072, 987654321}}, got;
@@ -119,6 +148,10 @@ int main(void)
 	test_names();
 	test_refresh();
 	test_stamp();
+	char cmd0[128];
+	snprintf(cmd0, sizeof cmd0, "rm -f %s/[0-9]* %s/README", dir, dir);
+	CHECK(system(cmd0) == 0);
+	test_read_head();
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	CHECK(system(cmd) == 0);
