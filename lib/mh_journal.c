@@ -1,5 +1,7 @@
 #include "mh_journal.h"
 
+#include "fileio.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -154,20 +156,6 @@ int mh_journal_decode(const char *text, size_t len, struct mh_journal_id **ids, 
 	return 1;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return 0;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 1;
-}
-
 int mh_journal_begin(struct mh_journal *j, int dirfd)
 {
 	j->n = 0;
@@ -175,7 +163,7 @@ int mh_journal_begin(struct mh_journal *j, int dirfd)
 	               O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (j->fd < 0)
 		return 0;
-	if (write_all(j->fd, MH_JOURNAL_HEADER, strlen(MH_JOURNAL_HEADER)) && fsync(j->fd) == 0 &&
+	if (fileio_write_all(j->fd, MH_JOURNAL_HEADER, strlen(MH_JOURNAL_HEADER)) && fsync(j->fd) == 0 &&
 	    fsync(dirfd) == 0)
 		return 1;
 	int e = errno;
@@ -201,7 +189,7 @@ int mh_journal_add(struct mh_journal *j, const struct mh_journal_id *id, size_t 
 		}
 		if (!mh_journal_encode(id + i, k, &b, &len))
 			return 0;
-		int ok = write_all(j->fd, b, len);
+		int ok = fileio_write_all(j->fd, b, len);
 		free(b);
 		if (!ok)
 			return 0;

@@ -1,5 +1,7 @@
 #include "mh_write.h"
 
+#include "fileio.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -8,20 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return 0;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 1;
-}
 
 static int named_only;
 
@@ -77,7 +65,7 @@ static int wrote(struct mh_write_tmp *t, size_t n)
 
 static int flush(struct mh_write_tmp *t)
 {
-	if (!write_all(t->fd, t->buf, t->used))
+	if (!fileio_write_all(t->fd, t->buf, t->used))
 		return 0;
 	size_t n = t->used;
 	t->used = 0;
@@ -96,7 +84,7 @@ static int store(struct mh_write_tmp *t, const char *p, size_t n)
 	t->size += n;
 	while (n) {
 		if (t->used == 0 && n >= sizeof t->buf) {
-			if (!write_all(t->fd, p, n))
+			if (!fileio_write_all(t->fd, p, n))
 				return 0;
 			return wrote(t, n);
 		}
