@@ -163,8 +163,8 @@ int mh_journal_begin(struct mh_journal *j, int dirfd)
 	               O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (j->fd < 0)
 		return 0;
-	if (fileio_write_all(j->fd, MH_JOURNAL_HEADER, strlen(MH_JOURNAL_HEADER)) && fsync(j->fd) == 0 &&
-	    fsync(dirfd) == 0)
+	if (fileio_write_all(j->fd, MH_JOURNAL_HEADER, strlen(MH_JOURNAL_HEADER)) &&
+	    fsync(j->fd) == 0 && fsync(dirfd) == 0)
 		return 1;
 	int e = errno;
 	close(j->fd);
