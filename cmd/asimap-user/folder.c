@@ -389,9 +389,10 @@ uint64_t folder_total_size(struct folder *f)
 	return total;
 }
 
-/* Read the folder open at fd into f: from its state file alone when the
- * stamp vouches that the directory still holds those files, else by
- * listing the directory.  1, or 0 with errno. */
+/* Read the folder open at fd into f: from its state file alone, UIDs
+ * and all (2), when the stamp vouches that the directory still holds
+ * those files, else by listing the directory (1: UIDs to be given).  0
+ * with errno. */
 static int load(struct folder *f, int fd, const char *unseen)
 {
 	struct stat dsb;
@@ -405,8 +406,13 @@ static int load(struct folder *f, int fd, const char *unseen)
 	f->state_id = sid;
 	if (have && f->wd >= 0 && mh_stamp_read(fd, &st) &&
 	    st.dir_mtime_ns == ns_of(&dsb.st_mtim) && st.state_id.ino == sid.ino &&
-	    st.state_id.size == sid.size && st.state_id.mtime_ns == sid.mtime_ns)
-		return mh_folder_from_list(&f->mh, fd, unseen, f->state.m, f->state.n);
+	    st.state_id.size == sid.size && st.state_id.mtime_ns == sid.mtime_ns) {
+		if (!mh_folder_from_list(&f->mh, fd, unseen, f->state.m, f->state.n))
+			return 0;
+		for (size_t i = 0; i < f->mh.n; i++) /* the state's own list: its UIDs */
+			f->mh.m[i].uid = f->state.m[i].uid;
+		return 2;
+	}
 	return mh_folder_load(&f->mh, fd, unseen);
 }
 
@@ -445,7 +451,9 @@ struct folder *folder_open(const char *path, const char *unseen)
 	int fd = mh_open_dir(cfg.rootfd, path);
 	if (fd >= 0)
 		watch(f, fd); /* before reading: a change meanwhile is seen */
-	if (fd < 0 || !load(f, fd, unseen) || !assign_uids(f, &f->mh, &diff)) {
+	int got = fd < 0 ? 0 : load(f, fd, unseen);
+	memset(&diff, 0, sizeof diff);
+	if (!got || (got == 1 && !assign_uids(f, &f->mh, &diff))) {
 		int e = errno;
 		if (f->mh.dirfd >= 0 && f->mh.dirfd == fd)
 			mh_folder_free(&f->mh);
