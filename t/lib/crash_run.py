@@ -127,11 +127,22 @@ def kill_supervisors():
         except ProcessLookupError:
             pass
     deadline = time.time() + 5
-    while supervisors():
+    # pgrep loses a dying process (its cmdline) before it has closed its
+    # files: wait until each is a zombie or gone, so its socket is closed
+    # and the next login starts a new supervisor instead of failing.
+    while supervisors() or any(alive(p) for p in pids):
         if time.time() > deadline:
             raise Fail("the supervisor %r did not die of SIGKILL within 5 s" % pids)
         time.sleep(0.01)
     return pids
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rpartition(")")[2].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
 
 
 # --- observing -----------------------------------------------------------
