@@ -207,8 +207,8 @@ static int decode_header(const unsigned char *b, size_t len, struct mh_state *st
 	st->uidnext = get32(b + 20);
 	st->n = (size_t)n;
 	st->recent_uid = get32(b + 32);
-	if (st->recent_uid >= st->uidnext)
-		st->recent_uid = st->uidnext ? st->uidnext - 1 : 0;
+	if (get32(b + 36) || (st->recent_uid && st->recent_uid >= st->uidnext))
+		return corrupt(st, get32(b + 16));
 	st->seqfile.ino = get64(b + 40);
 	st->seqfile.size = (int64_t)get64(b + 48);
 	st->seqfile.mtime_ns = (int64_t)get64(b + 56);
