@@ -254,14 +254,39 @@ S
 
 @test "the supervisor a login starts serves at the niceness the front end was given, not the login's" {
 	start_tcpserver
-	run imap "$PORT" <<'S'
+	run imap "$PORT" <<S
 a LOGIN u1 pw1
 !wait a
-!sh ps -o ni= -p $(pgrep -f "asimap-user [^ ]+ $W/") > "$BATS_TEST_TMPDIR/ni"
+!sh ps -o ni= -p \$(pgrep -d, -f "^[^ ]*asimap-user [^ ]+ $W/") > "$BATS_TEST_TMPDIR/ni"
 b LOGOUT
 !wait b
 S
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"a OK"* ]]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/ni")" -eq 1 ] # the supervisor, and only it
 	[ "$(tr -d ' ' <"$BATS_TEST_TMPDIR/ni")" = "$(nice)" ]
+}
+
+@test "a supervisor that dies while a login waits for it is replaced, and the login succeeds" {
+	start_tcpserver
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+!wait a
+S
+	local old
+	old=$(supervisors)
+	[ -n "$old" ]
+	kill -STOP "$old" # the next hand-off waits in its backlog
+	(sleep 1; kill -KILL "$old") &
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+!wait a
+b SELECT INBOX
+!wait b
+S
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"a OK"* ]]
+	[[ "$output" == *"b OK"* ]]
+	[ "$(supervisors)" != "$old" ]
+	grep -q "went away during a hand-off: trying again" "$W/server.log"
 }

@@ -91,17 +91,29 @@ static int check_password(const struct accept_cfg *cfg, const char *user, size_t
 	return found && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* 1: acknowledged; 0: no answer in time or a wrong one; -1: the
+ * supervisor is gone (closed or reset: it took nothing). */
 static int wait_ack(int sock)
 {
 	struct pollfd p = {sock, POLLIN, 0};
 	char c;
 	if (poll(&p, 1, HANDOFF_ACK_TIMEOUT_MS) != 1)
 		return 0;
-	return read(sock, &c, 1) == 1 && c == HANDOFF_ACK;
+	ssize_t n = read(sock, &c, 1);
+	if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE))) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	return n == 1 && c == HANDOFF_ACK;
 }
 
-/* Pass the connection to the supervisor on sock.  Returns the exit code. */
-static int hand_over(struct accept_state *st, int sock, const char *tag, const char *user)
+#define HAND_OVER_AGAIN (-2) /* the supervisor died before taking it: try a new one */
+
+/* Pass the connection to the supervisor on sock.  Returns the exit code,
+ * or HAND_OVER_AGAIN when again is set and the supervisor went away
+ * before it took the connection (nothing was said to the client). */
+static int hand_over(struct accept_state *st, int sock, const char *tag, const char *user,
+                     int again)
 {
 	const struct accept_cfg *cfg = st->cfg;
 	static struct handoff h;
@@ -126,7 +138,14 @@ static int hand_over(struct accept_state *st, int sock, const char *tag, const c
 	int ok = handoff_send(sock, &h);
 	if (sp[1] >= 0)
 		close(sp[1]);
-	if (!ok || !wait_ack(sock))
+	int ack = ok ? wait_ack(sock) : -1;
+	if (ack < 0 && again && (!ok ? errno == ECONNRESET || errno == EPIPE : 1)) {
+		close(sock);
+		if (sp[0] >= 0)
+			close(sp[0]);
+		return HAND_OVER_AGAIN;
+	}
+	if (ack != 1)
 		goto fail;
 	close(sock);
 	st->handed_over = 1;
@@ -173,13 +192,22 @@ static int open_account(struct accept_state *st, const char *tag, struct pwfile_
 			return -1;
 		}
 	}
-	int sock = rendezvous_connect(st->cfg->rundir, &sp, SUPERVISOR_START_TIMEOUT_MS);
-	if (sock < 0) {
-		log_warn("unable to reach the supervisor of user %s: %s", e->user, strerror(errno));
-		reply(st, "%s NO [UNAVAILABLE] Server temporarily unavailable", tag);
-		return EXIT_TEMP;
+	/* A supervisor that dies (killed, crashed) while a connection waits
+	 * in its backlog resets it: one more try starts a new one. */
+	for (int again = 1;; again = 0) {
+		int sock = rendezvous_connect(st->cfg->rundir, &sp, SUPERVISOR_START_TIMEOUT_MS);
+		if (sock < 0) {
+			log_warn("unable to reach the supervisor of user %s: %s", e->user,
+			         strerror(errno));
+			reply(st, "%s NO [UNAVAILABLE] Server temporarily unavailable", tag);
+			return EXIT_TEMP;
+		}
+		int rc = hand_over(st, sock, tag, e->user, again);
+		if (rc != HAND_OVER_AGAIN)
+			return rc;
+		log_warn("the supervisor of user %s went away during a hand-off: trying again",
+		         e->user);
 	}
-	return hand_over(st, sock, tag, e->user);
 }
 
 int login_attempt(struct accept_state *st, const char *tag, const char *user, size_t ulen,
