@@ -387,6 +387,23 @@ S
 	cp -p "$W/mail/u1/inbox/.asimap-state" "$W/mail/u1/inbox/.asimap-state.new"
 	mv "$W/mail/u1/inbox/.asimap-state.new" "$W/mail/u1/inbox/.asimap-state"
 	[ "$(select_stats 7)" -ge 400 ]
+	# A supervisor stopped (TERM) with the folder selected, after a change it
+	# saw: it closes the folder as a session's end would, stamp and all.
+	imap "$PORT" >/dev/null <<S &
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+!sh printf 'Subject: during\n\nx\n' >$W/mail/u1/inbox/402 && chown $SVC_UID $W/mail/u1/inbox/402
+!sleep 0.5
+c NOOP
+!wait c
+!sleep 5
+S
+	local client=$!
+	sleep 2
+	kill -TERM $(supervisors)
+	wait "$client" || true
+	[ "$(select_stats 8)" -eq 0 ]
 }
 
 @test "a folder kept loaded after its last session left follows a delete, a rename and a re-creation" {

@@ -197,6 +197,12 @@ static void shutdown_all(const char *why)
 		fcntl(s->fd_out, F_SETFL, fl & ~O_NONBLOCK);
 		ssize_t w = write(s->fd_out, dbuf_data(&s->out), dbuf_live(&s->out));
 		(void)w;
+		/* Closed as a session's end closes it: state, cache and the stamp
+		 * that lets the next supervisor open it without listing it. */
+		if (s->sel) {
+			folder_close(s->sel);
+			s->sel = NULL;
+		}
 	}
 }
 
