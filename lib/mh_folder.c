@@ -143,8 +143,8 @@ static int scan_messages(struct mh_folder *f)
 	struct dirent *de;
 	rewinddir(d); /* the duplicate shares its offset with dirfd */
 	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-		if (!all_digits(de->d_name, n) || de->d_name[0] == '0' || n > 9)
+		uint32_t num = mh_msg_num(de->d_name);
+		if (!num)
 			continue;
 		struct stat sb;
 		if (fstatat(f->dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
@@ -159,7 +159,7 @@ static int scan_messages(struct mh_folder *f)
 			}
 			f->m = m;
 		}
-		set_msg(&f->m[f->n++], (uint32_t)strtoul(de->d_name, NULL, 10), &sb);
+		set_msg(&f->m[f->n++], num, &sb);
 	}
 	closedir(d);
 	if (f->n)
@@ -328,7 +328,7 @@ int mh_folder_refresh(struct mh_folder *nf, const struct mh_folder *old, int dir
 			continue;
 		struct mh_msg *m = &nf->m[nf->n++];
 		set_msg(m, num, &sb);
-		if (o && o->ino == m->ino && o->size == m->size && o->mtime_ns == m->mtime_ns) {
+		if (o && mh_msg_is(o, mh_msg_ident(m))) {
 			m->crlf_size = o->crlf_size; /* the same file */
 			m->meta = o->meta;
 			m->uid = o->uid;
@@ -394,12 +394,7 @@ int mh_msg_read(const struct mh_folder *f, size_t i, char **data, size_t *len)
 		return 0;
 	*data = p;
 	*len = n;
-	const struct mh_msg *m = &f->m[i];
-	int64_t mt = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
-	return (uint64_t)sb.st_ino == m->ino && sb.st_size == m->size && mt == m->mtime_ns &&
-	               (size_t)sb.st_size == n
-	           ? 1
-	           : 2;
+	return mh_msg_is(&f->m[i], mh_ident_of(&sb)) && (size_t)sb.st_size == n ? 1 : 2;
 }
 
 int mh_msg_read_head(const struct mh_folder *f, size_t i, char **data, size_t *len, int *whole)

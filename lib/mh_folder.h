@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "mh_state.h"
+
 #define MH_NAME_MAX_BYTES 1024 /* longest mailbox name */
 #define MH_DEPTH_MAX 32        /* deepest folder nesting listed */
 #define MH_KEYWORDS_MAX 64     /* keywords per folder */
@@ -53,6 +55,20 @@ struct mh_folder {
 	size_t nkw;
 };
 
+/* The identity of message m's file as it was listed. */
+static inline struct mh_ident mh_msg_ident(const struct mh_msg *m)
+{
+	struct mh_ident id = {m->ino, m->size, m->mtime_ns};
+	return id;
+}
+
+/* Is message m's file (as listed) the file with identity id? */
+static inline int mh_msg_is(const struct mh_msg *m, struct mh_ident id)
+{
+	struct mh_ident mine = mh_msg_ident(m);
+	return mh_ident_eq(&mine, &id);
+}
+
 /* Map an IMAP mailbox name (name[0..len), modified UTF-7) to a relative
  * path in UTF-8: "INBOX"
  * (any case, and as the first component) becomes "inbox"; every
@@ -71,7 +87,6 @@ int mh_folder_load(struct mh_folder *f, int dirfd, const char *unseen);
 /* The same from the message list of a state file (mh_state's records,
  * ascending by number) instead of the directory: no file is looked at but
  * .mh_sequences, and every message is left unverified. */
-struct mh_state_msg;
 int mh_folder_from_list(struct mh_folder *f, int dirfd, const char *unseen,
                         const struct mh_state_msg *m, size_t n);
 /* nf becomes old with the message files named nums[0..n) looked at again

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mh_folder.h"
 #include "mh_seq.h"
 
 #define LINE_MAX_BYTES 80 /* an entry line: three 20-digit numbers and separators */
@@ -268,22 +269,6 @@ static int by_ino(const void *a, const void *b)
 }
 
 /* A message name: a positive decimal without leading zeros, as nmh's. */
-static int msg_num(const char *s, uint32_t *v)
-{
-	uint64_t x = 0;
-	if (*s < '1' || *s > '9')
-		return 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return 0;
-		x = x * 10 + (uint64_t)(*s - '0');
-		if (x > MH_SEQ_NUM_MAX)
-			return 0;
-	}
-	*v = (uint32_t)x;
-	return 1;
-}
-
 static int by_num(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -308,8 +293,8 @@ static int find_copies(int dirfd, const struct mh_journal_id *ids, size_t nids, 
 	int ok = 1;
 	errno = 0;
 	while (ok && (de = readdir(d))) {
-		uint32_t v;
-		if (!msg_num(de->d_name, &v))
+		uint32_t v = mh_msg_num(de->d_name);
+		if (!v)
 			continue;
 		/* st_ino, not d_ino (which some file systems do not make
 		 * agree); size and mtime too: an inode number freed by the

@@ -124,11 +124,6 @@ uint64_t mh_state_checksum(const void *data, size_t len)
 
 /* ---- encode / decode ---- */
 
-static int ident_eq(const struct mh_ident *a, const struct mh_ident *b)
-{
-	return a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns;
-}
-
 /* Numbers and UIDs strictly ascend, UIDs below UIDNEXT. */
 static int valid(const struct mh_state *st)
 {
@@ -389,7 +384,7 @@ static void match_numbers(struct work *w)
 			k++;
 		if (k == w->old->n || w->old->m[k].num != w->f[i].num)
 			continue;
-		if (ident_eq(&w->old->m[k].id, &w->f[i].id)) {
+		if (mh_ident_eq(&w->old->m[k].id, &w->f[i].id)) {
 			w->uid[i] = w->old->m[k].uid;
 			w->used[k] = 1;
 		} else {
@@ -426,7 +421,7 @@ static int match_identities(struct work *w, size_t *renumbered)
 		size_t h = (size_t)ident_hash(&w->f[i].id) & (size - 1);
 		for (; slot[h] >= 0; h = (h + 1) & (size - 1)) {
 			size_t k = (size_t)slot[h];
-			if (!w->used[k] && ident_eq(&w->old->m[k].id, &w->f[i].id)) {
+			if (!w->used[k] && mh_ident_eq(&w->old->m[k].id, &w->f[i].id)) {
 				w->uid[i] = w->old->m[k].uid;
 				w->used[k] = 1;
 				(*renumbered)++;

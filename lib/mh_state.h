@@ -63,6 +63,11 @@ struct mh_state_file {
 	struct mh_ident id;
 };
 
+static inline int mh_ident_eq(const struct mh_ident *a, const struct mh_ident *b)
+{
+	return a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns;
+}
+
 static inline struct mh_ident mh_ident_of(const struct stat *sb)
 {
 	struct mh_ident id = {(uint64_t)sb->st_ino, (int64_t)sb->st_size,

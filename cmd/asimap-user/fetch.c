@@ -406,9 +406,7 @@ static int open_listed(const struct folder *f, const struct mh_msg *m)
 	struct stat sb;
 	snprintf(name, sizeof name, "%u", m->num);
 	int fd = openat(f->mh.dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd >= 0 &&
-	    (fstat(fd, &sb) < 0 || (uint64_t)sb.st_ino != m->ino || sb.st_size != m->size ||
-	     (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec != m->mtime_ns)) {
+	if (fd >= 0 && (fstat(fd, &sb) < 0 || !mh_msg_is(m, mh_ident_of(&sb)))) {
 		close(fd);
 		return -1;
 	}

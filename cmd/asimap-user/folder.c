@@ -186,7 +186,7 @@ static void attach(struct folder *f, struct mh_folder *nf)
 {
 	for (size_t i = 0; i < nf->n; i++) {
 		struct mh_msg *m = &nf->m[i];
-		struct mh_ident id = {m->ino, m->size, m->mtime_ns};
+		struct mh_ident id = mh_msg_ident(m);
 		const unsigned char *e = m->meta ? NULL : mh_cache_find(&f->cache, &id);
 		if (e) {
 			struct mh_meta mt;
@@ -238,8 +238,7 @@ static const unsigned char *compute(struct folder *f, struct mh_msg *m, const ch
 		return NULL;
 	/* A file changed since it was listed gets an identity no file has:
 	 * the entry serves this once and is never found again. */
-	struct mh_meta mt = {same ? (struct mh_ident){m->ino, m->size, m->mtime_ns}
-	                          : (struct mh_ident){0, -1, -1},
+	struct mh_meta mt = {same ? mh_msg_ident(m) : (struct mh_ident){0, -1, -1},
 	                     (int64_t)imap_crlf_size(d, n, 0),
 	                     (int64_t)he,
 	                     dbuf_data(&env),
@@ -286,7 +285,7 @@ static int verify(struct folder *f, size_t i)
 		return 0;
 	m->verified = 1;
 	struct mh_ident id = mh_ident_of(&sb);
-	if (id.ino == m->ino && id.size == m->size && id.mtime_ns == m->mtime_ns)
+	if (mh_msg_is(m, id))
 		return 1;
 	/* Changed in place while no one watched (anno, an editor): what was
 	 * known of it is void, and the state file must follow. */
@@ -631,7 +630,7 @@ static void carry(struct folder *f, struct mh_folder *nf)
 		}
 		kept++;
 		m->modseq = o->modseq;
-		if (o->ino == m->ino && o->size == m->size && o->mtime_ns == m->mtime_ns) {
+		if (mh_msg_is(o, mh_msg_ident(m))) {
 			m->crlf_size = o->crlf_size;
 			m->meta = o->meta;
 		}
