@@ -61,8 +61,10 @@ uint64_t imap_crlf_size(const char *s, size_t n, char prev)
 
 int imap_w_crlf(struct dbuf *b, const char *s, size_t n, char prev)
 {
-	uint64_t size = imap_crlf_size(s, n, prev);
-	char *d = dbuf_reserve(b, (size_t)size);
+	/* One pass, with room for the worst case (every byte a bare LF);
+	 * beyond 1 MiB the room is counted first instead. */
+	size_t size = n <= ((size_t)1 << 20) ? 2 * n : (size_t)imap_crlf_size(s, n, prev);
+	char *d = dbuf_reserve(b, size);
 	if (!d)
 		return 0;
 	const char *p = s, *end = s + n;

@@ -38,13 +38,13 @@ struct mh_msg {
 	uint64_t ino; /* the file's identity: inode, size, mtime in ns */
 	int64_t size;
 	int64_t mtime_ns;
-	uint32_t flags;            /* MH_SEEN ... */
-	uint64_t keywords;         /* bits into mh_folder.kw */
-	int64_t mtime;             /* the internal date */
-	int64_t crlf_size;         /* size on the wire, -1 until known */
-	uint64_t modseq;           /* when its flags last changed (the supervisor's counter) */
-	const unsigned char *meta; /* its mh_cache entry, or NULL until known */
-	int verified; /* its identity was read from the file itself (else: from state) */
+	uint32_t flags;    /* MH_SEEN ... */
+	uint64_t keywords; /* bits into mh_folder.kw */
+	int64_t mtime;     /* the internal date */
+	int64_t crlf_size; /* size on the wire, -1 until known */
+	uint64_t modseq;   /* when its flags last changed (the supervisor's counter) */
+	uint64_t meta;     /* its mh_cache_ref, 0 until known */
+	int verified;      /* its identity was read from the file itself (else: from state) */
 };
 
 struct mh_folder {

@@ -141,7 +141,7 @@ int search_begin(struct search_prog *p, uint32_t exists, uint32_t max_uid,
 uint32_t search_max_seq(const struct search_prog *p);
 
 /* What the evaluator knows of one message. */
-enum search_load { SEARCH_LOAD_HEADER, SEARCH_LOAD_WHOLE };
+enum search_load { SEARCH_LOAD_HEADER, SEARCH_LOAD_WHOLE, SEARCH_LOAD_FIELDS };
 struct search_msg {
 	uint32_t seq, uid;
 	unsigned flags;        /* SEARCH_SEEN ... SEARCH_RECENT */
@@ -152,12 +152,22 @@ struct search_msg {
 	 * message: SEARCH_LOAD_HEADER asks for at least the whole header and
 	 * the empty line after it (the whole message is fine too),
 	 * SEARCH_LOAD_WHOLE for the whole message as stored (LF or CRLF line
-	 * ends).  Sets *data and *len and returns 1, or returns 0 with errno
-	 * set (the message is gone).  The bytes stay the caller's and must
-	 * stay valid until the next load or until search_match returns. */
+	 * ends), SEARCH_LOAD_FIELDS (asked instead of SEARCH_LOAD_HEADER when
+	 * the program reads no other field, no body and no size from the
+	 * bytes) for what search_fields_of keeps of the message, or more.  Sets *data and *len and
+	 * returns 1, or returns 0 with errno set (the message is gone).  The bytes stay the
+	 * caller's and must stay valid until the next load or until search_match returns. */
 	int (*load)(void *ctx, enum search_load what, const char **data, size_t *len);
 	void *ctx;
 };
+
+/* Append what SEARCH_LOAD_FIELDS needs of the message msg[0..n): the
+ * lines of the header fields ENVELOPE shows (Date, Subject, From, Sender,
+ * Reply-To, To, Cc, Bcc, In-Reply-To, Message-ID) as they are, folded
+ * lines and all, in their order, then an empty line.  A caller keeps it
+ * (a metadata cache) so that FROM, TO, CC, BCC, SUBJECT and SENT* need
+ * not open the message.  Returns 1, or 0 with errno ENOMEM. */
+int search_fields_of(struct dbuf *out, const char *msg, size_t n);
 
 /* Evaluate the program on m and, when it matches, record m (its UID for
  * UID SEARCH, else its sequence number) in the result.  Messages must come

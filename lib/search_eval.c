@@ -14,6 +14,7 @@ int search_finish(struct search_prog *p)
 	    [N_TEXT] = 2,
 	};
 	int32_t kids[SEARCH_KEYS_MAX];
+	int nonfield = 0;
 	/* Children have higher indices than their parents. */
 	for (size_t i = p->nn; i-- > 0;) {
 		struct search_node *k = &p->n[i];
@@ -21,6 +22,9 @@ int search_finish(struct search_prog *p)
 		k->cost = k->kind < sizeof cost ? cost[k->kind] : 0;
 		if (k->kind == N_TEXT)
 			p->has_text = 1;
+		if (k->kind == N_TEXT || k->kind == N_BODY ||
+		    (k->kind == N_HEADER && !search_is_field(search_str(p, k->name), k->nlen)))
+			nonfield = 1;
 		for (int32_t c = k->first; c >= 0; c = p->n[c].next) {
 			if (p->n[c].cost > k->cost)
 				k->cost = p->n[c].cost;
@@ -42,6 +46,7 @@ int search_finish(struct search_prog *p)
 		for (size_t a = 0; a < nk; a++)
 			p->n[kids[a]].next = a + 1 < nk ? kids[a + 1] : -1;
 	}
+	p->fields_only = !nonfield;
 	/* Scratch buffers allocated once, so their data is never NULL. */
 	struct dbuf *b[] = {&p->htext, &p->btext, &p->xhdr, &p->t1, &p->t2, &p->t3, &p->strs};
 	for (size_t i = 0; i < sizeof b / sizeof *b; i++)
@@ -122,7 +127,10 @@ static int load(struct search_prog *p, int whole)
 		errno = EINVAL;
 		return -1;
 	}
-	if (!m->load(m->ctx, whole ? SEARCH_LOAD_WHOLE : SEARCH_LOAD_HEADER, &p->data, &p->len))
+	enum search_load what = whole            ? SEARCH_LOAD_WHOLE
+	                        : p->fields_only ? SEARCH_LOAD_FIELDS
+	                                         : SEARCH_LOAD_HEADER;
+	if (!m->load(m->ctx, what, &p->data, &p->len))
 		return -1;
 	if (!p->data)
 		p->len = 0, p->data = "";

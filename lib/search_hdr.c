@@ -22,6 +22,17 @@ void search_header_split(const char *s, size_t n, size_t *hlen, size_t *body)
 	*hlen = *body = n;
 }
 
+static const char *const fields[] = {"Date", "Subject", "From", "Sender",      "Reply-To",
+                                     "To",   "Cc",      "Bcc",  "In-Reply-To", "Message-ID"};
+
+int search_is_field(const char *name, size_t n)
+{
+	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+		if (strlen(fields[i]) == n && !strncasecmp(fields[i], name, n))
+			return 1;
+	return 0;
+}
+
 static size_t next_line(const char *h, size_t hn, size_t i)
 {
 	const char *lf = memchr(h + i, '\n', hn - i);
@@ -198,4 +209,22 @@ int search_sent_day(const char *h, size_t hn, int64_t *day)
 		if (nn == 4 && !strncasecmp(name, "Date", 4))
 			return parse_date(val, vn, day);
 	return 0;
+}
+
+int search_fields_of(struct dbuf *out, const char *msg, size_t n)
+{
+	const char *name, *val;
+	size_t hn, body, pos = 0, nn, vn;
+	search_header_split(msg, n, &hn, &body);
+	while (search_field_next(msg, hn, &pos, &name, &nn, &val, &vn)) {
+		if (!search_is_field(name, nn))
+			continue;
+		/* The field's lines: from its name to the next field. */
+		size_t from = (size_t)(name - msg);
+		if (!dbuf_put(out, msg + from, pos - from))
+			return 0;
+		if (msg[pos - 1] != '\n' && !dbuf_put(out, "\n", 1))
+			return 0; /* the header's last line had no line end */
+	}
+	return dbuf_put(out, "\n", 1);
 }

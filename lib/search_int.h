@@ -42,7 +42,8 @@ struct search_prog {
 	int uid;
 	unsigned ret;
 	int uses_saved;
-	int has_text; /* a TEXT key: collect the MIME part headers too */
+	int has_text;    /* a TEXT key: collect the MIME part headers too */
+	int fields_only; /* reads no header field but search_is_field's, and no body */
 	uint32_t max_seq;
 	struct seqset saved;
 
@@ -92,6 +93,8 @@ int search_finish(struct search_prog *p);
 /* search_hdr.c: header fields. */
 /* Split an entity: *hlen header bytes (up to the empty line), *body where
  * the body starts (n when there is no empty line). */
+/* Is name[0..n) one of the fields search_fields_of keeps (any case)? */
+int search_is_field(const char *name, size_t n);
 void search_header_split(const char *s, size_t n, size_t *hlen, size_t *body);
 /* Next field of h[0..hn) from *pos: its name (trimmed) and raw value (folds
  * kept, final line end dropped).  Lines without a name are skipped.

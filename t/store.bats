@@ -338,6 +338,77 @@ c FETCH 1:* (ENVELOPE BODY BODYSTRUCTURE RFC822.SIZE)
 	[ "$(printf '%s\n' "$output" | grep ' FETCH (' | grep -v '^\* 13 ')" = "$(printf '%s\n' "$first" | grep -v '^\* 13 ')" ]
 }
 
+# header_searches OUT [KEY]: the answers of SEARCHes on the fields the
+# cache keeps, in one session, into OUT; the message files the supervisor
+# opened meanwhile (strace) into OUT.opens.  KEY: one more SEARCH key.
+header_searches() {
+	local out=$1
+	imap "$PORT" >"$out.raw" <<S
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+!sh strace -f -qq -e trace=openat,open -o $out.trace -p \$(pgrep -f "asimap-user [^ ]+ $W/") & echo \$! >$out.pid; sleep 1
+q01 SEARCH FROM "mimekit"
+q02 SEARCH FROM "peju winery"
+q03 SEARCH SUBJECT "napa weekend forecast"
+q04 SEARCH SUBJECT "message 3"
+q05 SEARCH TO "u1@example"
+q06 SEARCH CC ""
+q07 SEARCH BCC "a"
+q08 SEARCH HEADER Message-ID "example.org"
+q09 SEARCH SENTSINCE 1-Nov-2026
+q10 SEARCH OR FROM "j0hn" SENTBEFORE 1-Jan-2000
+q11 UID SEARCH NOT SUBJECT "tests"
+q12 SEARCH HEADER Reply-To ""
+q13 SEARCH HEADER IN-REPLY-TO ""
+q14 SEARCH HEADER sender ""
+q15 SEARCH FROM "replaced-sender"
+q16 SEARCH ${2:-ALL}
+!wait q16
+!sh sleep 0.3; kill \$(cat $out.pid)
+c LOGOUT
+!wait c
+S
+	grep -E '^(\* SEARCH|q[0-9]+ )' "$out.raw" >"$out"
+	grep -cE 'open(at)?\([0-9A-Z_]+, "[0-9]+"' "$out.trace" >"$out.opens" || true
+}
+
+@test "SEARCH on From, To, Subject and the other envelope fields answers from the cache, the same as from the files" {
+	command -v strace >/dev/null || skip "strace is not installed (mk/deps.sh installs it)"
+	make_folder "$W/mail/u1/inbox" 40
+	chown -R "$SVC_UID" "$W/mail/u1/inbox"
+	local d=$BATS_TEST_TMPDIR
+	# Nothing cached yet: each message's header is read from its file.
+	header_searches "$d/cold"
+	[ "$(grep -c '^q[0-9]* OK' "$d/cold")" -eq 16 ]
+	[ "$(cat "$d/cold.opens")" -ge 40 ]
+	grep -q '^\* SEARCH 1[0-9 ]*$' "$d/cold" # something matched
+	# Once the metadata is known (FETCH), the same answers without opening a file.
+	imap "$PORT" >/dev/null <<'S'
+a LOGIN u1 pw1
+b SELECT INBOX
+c FETCH 1:* (BODYSTRUCTURE)
+!wait c
+S
+	header_searches "$d/warm"
+	diff "$d/cold" "$d/warm"
+	[ "$(cat "$d/warm.opens")" -eq 0 ]
+	# In the next supervisor too, from the cache file.
+	kill $(supervisors); sleep 0.3
+	header_searches "$d/file"
+	diff "$d/cold" "$d/file"
+	[ "$(cat "$d/file.opens")" -eq 0 ]
+	# A key the cache does not keep reads the files (the count above means something).
+	header_searches "$d/other" 'HEADER X-Mailer ""'
+	[ "$(cat "$d/other.opens")" -ge 40 ]
+	# A message rewritten while no supervisor ran: its new header, not the cached one.
+	kill $(supervisors); sleep 0.3
+	printf 'From: Replaced-Sender <r@example.org>\nSubject: new\n\nx\n' >"$W/mail/u1/inbox/21"
+	header_searches "$d/changed"
+	grep -q '^\* SEARCH 21$' "$d/changed"
+	[ "$(grep -c '^\* SEARCH 21$' "$d/cold")" -eq 0 ]
+}
+
 # The message files the supervisor looked at (stat) while SELECT ran in a
 # fresh supervisor: strace on it between LOGIN and SELECT.
 select_stats() {

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mime.h"
 #include "mh_cache.h"
+#include "search.h"
 #include "user.h"
 
 #define WATCH_EVENTS                                                                               \
@@ -187,12 +188,11 @@ static void attach(struct folder *f, struct mh_folder *nf)
 	for (size_t i = 0; i < nf->n; i++) {
 		struct mh_msg *m = &nf->m[i];
 		struct mh_ident id = mh_msg_ident(m);
-		const unsigned char *e = m->meta ? NULL : mh_cache_find(&f->cache, &id);
-		if (e) {
-			struct mh_meta mt;
-			mh_meta_get(e, &mt);
-			m->meta = e;
-			m->crlf_size = mt.crlf_size;
+		int64_t crlf;
+		mh_cache_ref r = m->meta ? 0 : mh_cache_find(&f->cache, &id, &crlf);
+		if (r) {
+			m->meta = r;
+			m->crlf_size = crlf;
 		}
 	}
 }
@@ -212,11 +212,14 @@ void folder_save_cache(struct folder *f)
 {
 	if (!f->cache_dirty)
 		return;
-	const unsigned char **live = malloc((f->mh.n ? f->mh.n : 1) * sizeof *live);
+	mh_cache_ref *live = malloc((f->mh.n ? f->mh.n : 1) * sizeof *live);
 	for (size_t i = 0; live && i < f->mh.n; i++)
 		live[i] = f->mh.m[i].meta;
 	if (!live || !mh_cache_save(&f->cache, f->mh.dirfd, live, f->mh.n))
 		log_warn("unable to save the cache of folder %s: %s", f->path, strerror(errno));
+	else
+		for (size_t i = 0; i < f->mh.n; i++)
+			f->mh.m[i].meta = live[i]; /* where each entry is now */
 	free(live);
 	f->cache_dirty = 0;
 }
@@ -225,14 +228,16 @@ void folder_save_cache(struct folder *f)
 static const unsigned char *compute(struct folder *f, struct mh_msg *m, const char *d, size_t n,
                                     int same)
 {
-	static struct dbuf env, body, bs;
+	static struct dbuf env, body, bs, fields;
 	struct mime_msg mm = MIME_MSG_ZERO;
 	size_t he = mime_header_end(d, n);
 	dbuf_clear(&env);
 	dbuf_clear(&body);
 	dbuf_clear(&bs);
+	dbuf_clear(&fields);
 	int ok = envelope_write(&env, d, he) && mime_parse(d, n, &mm) &&
-	         bodystructure_write(&body, &mm, d, 0) && bodystructure_write(&bs, &mm, d, 1);
+	         bodystructure_write(&body, &mm, d, 0) && bodystructure_write(&bs, &mm, d, 1) &&
+	         search_fields_of(&fields, d, n);
 	mime_free(&mm);
 	if (!ok)
 		return NULL;
@@ -244,16 +249,19 @@ static const unsigned char *compute(struct folder *f, struct mh_msg *m, const ch
 	                     dbuf_data(&env),
 	                     dbuf_data(&body),
 	                     dbuf_data(&bs),
+	                     dbuf_data(&fields),
 	                     (uint32_t)dbuf_live(&env),
 	                     (uint32_t)dbuf_live(&body),
-	                     (uint32_t)dbuf_live(&bs)};
-	const unsigned char *e = mh_cache_add(&f->cache, &mt);
+	                     (uint32_t)dbuf_live(&bs),
+	                     (uint32_t)dbuf_live(&fields)};
+	mh_cache_ref r = mh_cache_add(&f->cache, &mt);
+	const unsigned char *e = r ? mh_cache_get(&f->cache, r) : NULL;
 	if (!e) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	if (same) {
-		m->meta = e;
+		m->meta = r;
 		m->crlf_size = mt.crlf_size;
 		f->cache_dirty = 1;
 	} else {
@@ -293,7 +301,7 @@ static int verify(struct folder *f, size_t i)
 	m->size = id.size;
 	m->mtime_ns = id.mtime_ns;
 	m->mtime = (int64_t)sb.st_mtime;
-	m->meta = NULL;
+	m->meta = 0;
 	m->crlf_size = -1;
 	pend(f, m->num);
 	f->dirty = 1;
@@ -306,8 +314,13 @@ const unsigned char *folder_meta(struct folder *f, size_t i, const char *d, size
 	load_cache(f);
 	if (!verify(f, i))
 		return NULL;
-	if (m->meta && !size_only(m->meta))
-		return m->meta;
+	if (m->meta) {
+		const unsigned char *e = mh_cache_get(&f->cache, m->meta);
+		if (e && !size_only(e))
+			return e;
+		if (!e)
+			m->meta = 0; /* damaged: made again */
+	}
 	char *own = NULL;
 	if (!d) {
 		if (!(rc = mh_msg_read(&f->mh, i, &own, &n)))
@@ -319,6 +332,26 @@ const unsigned char *folder_meta(struct folder *f, size_t i, const char *d, size
 	free(own);
 	errno = err;
 	return e;
+}
+
+int folder_fields(struct folder *f, size_t i, const char **data, size_t *len)
+{
+	struct mh_msg *m = &f->mh.m[i];
+	load_cache(f);
+	if (!m->meta || !verify(f, i) || !m->meta)
+		return 0;
+	const unsigned char *e = mh_cache_get(&f->cache, m->meta);
+	if (!e) {
+		m->meta = 0;
+		return 0;
+	}
+	struct mh_meta mt;
+	mh_meta_get(e, &mt);
+	if (!mt.fields_len)
+		return 0; /* the size alone */
+	*data = mt.fields;
+	*len = mt.fields_len;
+	return 1;
 }
 
 /* The wire size of a big message, counted a piece at a time. */
@@ -360,11 +393,20 @@ int64_t folder_size(struct folder *f, size_t i)
 		if ((m->crlf_size = count_size(f, m)) >= 0) {
 			/* Kept as an entry with the size alone (no ENVELOPE is
 			 * empty): folder_meta completes it when asked. */
-			struct mh_meta mt = {
-			    {m->ino, m->size, m->mtime_ns}, m->crlf_size, 0, "", "", "", 0, 0, 0};
-			const unsigned char *e = mh_cache_add(&f->cache, &mt);
-			if (e && !m->meta) {
-				m->meta = e;
+			struct mh_meta mt = {{m->ino, m->size, m->mtime_ns},
+			                     m->crlf_size,
+			                     0,
+			                     "",
+			                     "",
+			                     "",
+			                     "",
+			                     0,
+			                     0,
+			                     0,
+			                     0};
+			mh_cache_ref r = mh_cache_add(&f->cache, &mt);
+			if (r && !m->meta) {
+				m->meta = r;
 				f->cache_dirty = 1;
 			}
 		}

@@ -76,6 +76,10 @@ void folder_save_cache(struct folder *f);
  * returned), else read here.  NULL with errno when the message cannot be
  * read (ENOENT: removed by another program) or out of memory. */
 const unsigned char *folder_meta(struct folder *f, size_t i, const char *d, size_t n, int rc);
+/* What search_fields_of keeps of message i, from the cache: 1 with
+ * data[0..len) valid until the next use of f's cache, or 0 when the
+ * cache does not have it (read the message then). */
+int folder_fields(struct folder *f, size_t i, const char **data, size_t *len);
 /* The wire size of message i (from what is known, or computed as
  * folder_meta does), or -1 with errno. */
 int64_t folder_size(struct folder *f, size_t i);

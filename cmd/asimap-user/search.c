@@ -27,12 +27,17 @@ struct loader {
 static int load(void *ctx, enum search_load what, const char **data, size_t *len)
 {
 	struct loader *l = ctx;
+	/* FROM, SUBJECT and the like: from the metadata cache when it has
+	 * the message (the bytes stay valid: nothing else uses the cache
+	 * until this message's evaluation ends). */
+	if (what == SEARCH_LOAD_FIELDS && !l->data && folder_fields(l->s->sel, l->index, data, len))
+		return 1;
 	if (!l->data || (what == SEARCH_LOAD_WHOLE && !l->whole)) {
 		/* Header keys read the header only (FROM on a folder of big
 		 * messages reads a few KB of each). */
 		free(l->data);
 		l->data = NULL;
-		if (what == SEARCH_LOAD_HEADER
+		if (what != SEARCH_LOAD_WHOLE
 		        ? !mh_msg_read_head(&l->s->sel->mh, l->index, &l->data, &l->len, &l->whole)
 		        : !mh_msg_read(&l->s->sel->mh, l->index, &l->data, &l->len))
 			return 0;

@@ -1,25 +1,40 @@
-/* libFuzzer target: the metadata cache decoder. */
+/* libFuzzer target: reading a metadata cache file (its index, then each
+ * entry it names). */
+#define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "mh_cache.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	unsigned char *buf = malloc(size ? size : 1);
-	if (!buf)
+	int fd = memfd_create("cache", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size) {
+		if (fd >= 0)
+			close(fd);
 		return 0;
-	memcpy(buf, data, size);
+	}
 	struct mh_cache c;
 	mh_cache_init(&c);
-	if (mh_cache_decode(&c, buf, size, 1)) {
+	if (mh_cache_load_fd(&c, fd)) {
 		for (size_t i = 0; i < c.nidx; i++) {
+			struct mh_cache_slot s = c.idx[i];
+			int64_t crlf;
+			if (mh_cache_find(&c, &s.id, &crlf) != s.ref || crlf != s.crlf_size)
+				__builtin_trap();
+			const unsigned char *e = mh_cache_get(&c, s.ref);
+			if (!e)
+				continue;
 			struct mh_meta m;
-			mh_meta_get(c.idx[i], &m);
-			if (m.bs + m.bs_len > (const char *)buf + size || m.crlf_size < 0 ||
-			    (i && mh_cache_find(&c, &m.id) != c.idx[i]))
+			mh_meta_get(e, &m);
+			uint32_t len = (uint32_t)e[0] | (uint32_t)e[1] << 8 | (uint32_t)e[2] << 16 |
+			               (uint32_t)e[3] << 24;
+			if (m.fields + m.fields_len > (const char *)e + len ||
+			    m.crlf_size != s.crlf_size || !mh_ident_eq(&m.id, &s.id))
 				__builtin_trap();
 		}
 	}

@@ -12,18 +12,29 @@ struct msg {
 	const char *text;
 	unsigned flags;
 	int64_t size, idate;
-	int loads_header, loads_whole;
+	int loads_header, loads_whole, loads_fields;
+	int give_fields; /* answer SEARCH_LOAD_FIELDS with search_fields_of's lines alone */
 };
 
 static int load(void *ctx, enum search_load what, const char **data, size_t *len)
 {
+	static struct dbuf fields;
 	struct msg *m = ctx;
 	if (what == SEARCH_LOAD_HEADER)
 		m->loads_header++;
+	else if (what == SEARCH_LOAD_FIELDS)
+		m->loads_fields++;
 	else
 		m->loads_whole++;
 	*data = m->text;
 	*len = strlen(m->text);
+	if (what == SEARCH_LOAD_FIELDS && m->give_fields) {
+		dbuf_clear(&fields);
+		if (!search_fields_of(&fields, m->text, strlen(m->text)))
+			return 0;
+		*data = dbuf_data(&fields);
+		*len = dbuf_live(&fields);
+	}
 	return 1;
 }
 
@@ -46,7 +57,7 @@ static int run(const char *args, struct msg *m)
 
 static int matches(const char *args, const char *text)
 {
-	struct msg m = {text, 0, -1, 0, 0, 0};
+	struct msg m = {text, 0, -1, 0, 0, 0, 0, 0};
 	return run(args, &m);
 }
 
@@ -98,9 +109,81 @@ static void header_keys(void)
 	CHECK(matches("NOT HEADER X-Missing \"\"", m) == 1);
 
 	/* A header key loads the header only. */
-	struct msg lm = {m, 0, -1, 0, 0, 0};
+	struct msg lm = {m, 0, -1, 0, 0, 0, 0, 0};
 	CHECK(run("OR FROM nobody SUBJECT \"café\"", &lm) == 1);
-	CHECK(lm.loads_header == 1 && lm.loads_whole == 0);
+	CHECK(lm.loads_header == 0 && lm.loads_fields == 1 && lm.loads_whole == 0);
+	lm.loads_fields = 0;
+	CHECK(run("OR FROM nobody HEADER X-Lang \"with\"", &lm) == 1);
+	CHECK(lm.loads_header == 1 && lm.loads_fields == 0 && lm.loads_whole == 0);
+}
+
+/* The fields search_fields_of keeps answer every key on them as the whole
+ * message does; other keys never ask for them alone. */
+static void fields_only(void)
+{
+	static const char *const texts[] = {
+	    "From: =?ISO-8859-1?Q?Andr=E9?= <andre@example.com>\r\n"
+	    "To: =?UTF-8?B?w4lsw6lvbm9yZQ==?= <e@example.org>\r\n"
+	    "To: second@example.net\r\n"
+	    "X-Other: from: not@this.one\r\n"
+	    "Subject: Hello\r\n World =?utf-8?q?caf=C3=A9?=\r\n"
+	    "Date: Tue, 3 Nov 2026 09:00:00 +0100\r\n"
+	    "Message-ID: <id.1@example.com>\r\n"
+	    "\r\n"
+	    "From: in the body\r\n",
+	    "Received: from x\n\tby y\njunk line without a colon\nCC: a@b.example,\n c@d.example\n"
+	    "bcc:\nReply-To: r@example.org\nSender: s@example.org\nIn-Reply-To: <p@x>\n"
+	    "Date: 1 Jan 1999 00:00 GMT\nDate: 2 Feb 2002 00:00 GMT\nSubject: no end",
+	    "Subject: only a header\n",
+	    "\nFrom: a body, no header\n",
+	    "",
+	};
+	static const char *const keys[] = {
+	    "FROM andre",
+	    "FROM \"andré\"",
+	    "FROM not@this",
+	    "TO second",
+	    "TO \"éléonore\"",
+	    "SUBJECT \"hello world café\"",
+	    "SUBJECT \"no end\"",
+	    "SUBJECT \"\"",
+	    "CC c@d",
+	    "CC \"\"",
+	    "BCC \"\"",
+	    "BCC x",
+	    "HEADER Reply-To r@",
+	    "HEADER SENDER s@",
+	    "HEADER in-reply-to p@x",
+	    "HEADER Message-ID id.1",
+	    "HEADER Date 2002",
+	    "SENTON 3-Nov-2026",
+	    "SENTBEFORE 1-Jan-2000",
+	    "SENTSINCE 1-Feb-2002",
+	    "NOT FROM body",
+	    "OR TO x SUBJECT only",
+	    "SEEN FROM a",
+	    "FROM \"a body\"",
+	};
+	int bad = 0;
+	for (size_t t = 0; t < sizeof texts / sizeof *texts; t++)
+		for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+			struct msg whole = {texts[t], 0, -1, 0, 0, 0, 0, 0};
+			struct msg part = {texts[t], 0, -1, 0, 0, 0, 0, 1};
+			int a = run(keys[k], &whole), b = run(keys[k], &part);
+			if (a != b || a < 0 || part.loads_header || part.loads_whole) {
+				fprintf(stderr, "message %zu, %s: whole %d, fields %d\n", t,
+				        keys[k], a, b);
+				bad = 1;
+			}
+		}
+	CHECK(!bad);
+	/* Keys that need more than those fields. */
+	static const char *const more[] = {"HEADER X-Other from", "BODY x", "TEXT x",
+	                                   "FROM a BODY x", "LARGER 5"};
+	for (size_t k = 0; k < sizeof more / sizeof *more; k++) {
+		struct msg m = {texts[0], 0, -1, 0, 0, 0, 0, 1};
+		CHECK(run(more[k], &m) >= 0 && m.loads_fields == 0);
+	}
 }
 
 static const char multipart[] = "From: a@example.com\n"
@@ -279,7 +362,7 @@ static void junk(void)
 static void dates(void)
 {
 	/* 2020-02-01 15:00 UTC is 2 Feb 01:00 at UTC+10. */
-	struct msg m = {"Date: Sat, 2 Jan 2016 23:42:00 -0400\n\n", 0, -1, 1580569200, 0, 0};
+	struct msg m = {"Date: Sat, 2 Jan 2016 23:42:00 -0400\n\n", 0, -1, 1580569200, 0, 0, 0, 0};
 	setenv("TZ", "XST-10", 1);
 	tzset();
 	CHECK(run("ON 2-Feb-2020", &m) == 1 && run("ON 1-Feb-2020", &m) == 0);
@@ -313,12 +396,12 @@ static void dates(void)
 static void sizes(void)
 {
 	/* LF line ends: RFC822.SIZE counts CRLF. */
-	struct msg m = {"a: b\n\nc\r\nd\n", 0, -1, 0, 0, 0}; /* 11 bytes, 3 bare LF */
+	struct msg m = {"a: b\n\nc\r\nd\n", 0, -1, 0, 0, 0, 0, 0}; /* 11 bytes, 3 bare LF */
 	CHECK(run("LARGER 13", &m) == 1 && run("LARGER 14", &m) == 0);
 	CHECK(run("SMALLER 15", &m) == 1 && run("SMALLER 14", &m) == 0);
 	CHECK(m.loads_whole == 4);
 	/* A known size needs no bytes. */
-	struct msg k = {"", 0, 100, 0, 0, 0};
+	struct msg k = {"", 0, 100, 0, 0, 0, 0, 0};
 	CHECK(run("LARGER 99", &k) == 1 && run("SMALLER 100", &k) == 0 &&
 	      run("LARGER 100", &k) == 0);
 	CHECK(k.loads_header == 0 && k.loads_whole == 0);
@@ -327,7 +410,7 @@ static void sizes(void)
 static void laziness(void)
 {
 	/* Cheap keys run first and short-circuit, whatever the order written. */
-	struct msg m = {"Subject: x\n\nbody", SEARCH_SEEN, 10, 0, 0, 0};
+	struct msg m = {"Subject: x\n\nbody", SEARCH_SEEN, 10, 0, 0, 0, 0, 0};
 	CHECK(run("BODY body UNSEEN", &m) == 0);
 	CHECK(run("OR BODY body SEEN", &m) == 1);
 	CHECK(run("(SUBJECT x (TEXT body)) NOT SEEN", &m) == 0);
@@ -364,6 +447,7 @@ static void load_error(void)
 int main(void)
 {
 	header_keys();
+	fields_only();
 	body_keys();
 	deep_mime();
 	junk();
