@@ -132,7 +132,7 @@ static int head_ok(const unsigned char *p)
 	if (len < FIXED + 8 || len % 8 || len > ENTRY_MAX || get32(p + 4))
 		return 0;
 	uint64_t strings = (uint64_t)get32(p + 48) + get32(p + 52) + get32(p + 56) + get32(p + 60);
-	return strings <= len - FIXED - 8 && (int64_t)get64(p + 32) >= 0 &&
+	return strings <= len - FIXED - 8 && (int64_t)get64(p + 32) >= -1 &&
 	       (int64_t)get64(p + 40) >= 0;
 }
 
@@ -241,7 +241,7 @@ mh_cache_ref mh_cache_add(struct mh_cache *c, const struct mh_meta *m)
 {
 	if (m->env_len > MH_CACHE_STRING_MAX || m->body_len > MH_CACHE_STRING_MAX ||
 	    m->bs_len > MH_CACHE_STRING_MAX || m->fields_len > MH_CACHE_STRING_MAX ||
-	    m->crlf_size < 0 || m->hdr_len < 0)
+	    m->crlf_size < -1 || m->hdr_len < 0)
 		return 0;
 	size_t strings = (size_t)m->env_len + m->body_len + m->bs_len + m->fields_len;
 	size_t len = (FIXED + strings + 7) / 8 * 8 + 8;

@@ -20,11 +20,14 @@
  * each a multiple of 8 bytes:
  *	 0 u32 entry length L	 4 u32 0
  *	 8 u64 inode		16 i64 size		24 i64 mtime (ns)
- *	32 i64 wire size	40 i64 header length (bytes of the file)
+ *	32 i64 wire size (-1: not known)	40 i64 header length (bytes of the file)
  *	48 u32 envelope length	52 u32 body length	56 u32 bodystructure length
  *	60 u32 fields length
  *	64 the four strings, then zeros up to L - 8
  *	L - 8 u64 mh_state_checksum of the entry's first L - 8 bytes.
+ * An entry with an empty envelope is partial: the wire size alone (of a
+ * big message, counted without reading it whole), the fields alone (a
+ * SEARCH read the header), or both.
  * Opening reads the entries' first 64 bytes only and stops at the first
  * that is not well formed (a torn append): those before it are used.  An
  * entry's checksum is checked whenever it is read; one that fails is no
@@ -81,8 +84,8 @@ int mh_cache_load(struct mh_cache *c, int dirfd);
 /* The same from an open file, which c takes (closed by mh_cache_free,
  * or here when 0 is returned). */
 int mh_cache_load_fd(struct mh_cache *c, int fd);
-/* The entry for this identity (and its wire size in *crlf_size when not
- * NULL), or 0. */
+/* The entry for this identity (and its wire size, -1 when not known, in
+ * *crlf_size when not NULL), or 0. */
 mh_cache_ref mh_cache_find(const struct mh_cache *c, const struct mh_ident *id, int64_t *crlf_size);
 /* Make an entry (kept by c until saved).  0 when out of memory or a
  * string is too long to cache. */

@@ -402,8 +402,13 @@ int mh_msg_read_head(const struct mh_folder *f, size_t i, char **data, size_t *l
 	char name[16];
 	snprintf(name, sizeof name, "%u", f->m[i].num);
 	int fd = openat(f->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat sb;
 	if (fd < 0)
 		return 0;
+	if (fstat(fd, &sb) < 0) {
+		close(fd);
+		return 0;
+	}
 	size_t cap = 4096, n = 0;
 	char *p = NULL;
 	*whole = 0;
@@ -438,7 +443,7 @@ int mh_msg_read_head(const struct mh_folder *f, size_t i, char **data, size_t *l
 		return 0;
 	*data = p;
 	*len = n;
-	return 1;
+	return mh_msg_is(&f->m[i], mh_ident_of(&sb)) ? 1 : 2;
 }
 
 struct walk {

@@ -383,6 +383,10 @@ S
 	[ "$(grep -c '^q[0-9]* OK' "$d/cold")" -eq 16 ]
 	[ "$(cat "$d/cold.opens")" -ge 40 ]
 	grep -q '^\* SEARCH 1[0-9 ]*$' "$d/cold" # something matched
+	# What those reads found is kept: the same answers again without a file.
+	header_searches "$d/again"
+	diff "$d/cold" "$d/again"
+	[ "$(cat "$d/again.opens")" -eq 0 ]
 	# Once the metadata is known (FETCH), the same answers without opening a file.
 	imap "$PORT" >/dev/null <<'S'
 a LOGIN u1 pw1

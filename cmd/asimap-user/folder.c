@@ -192,7 +192,8 @@ static void attach(struct folder *f, struct mh_folder *nf)
 		mh_cache_ref r = m->meta ? 0 : mh_cache_find(&f->cache, &id, &crlf);
 		if (r) {
 			m->meta = r;
-			m->crlf_size = crlf;
+			if (crlf >= 0)
+				m->crlf_size = crlf;
 		}
 	}
 }
@@ -270,7 +271,45 @@ static const unsigned char *compute(struct folder *f, struct mh_msg *m, const ch
 	return e;
 }
 
-/* Does entry e hold the wire size alone (see folder_size)? */
+/* Give message m a partial entry (no envelope: see mh_cache.h) with what
+ * is known of it: its wire size if counted, and the fields of its header
+ * hdr[0..n) if given, or else of the partial entry it has. */
+static void keep_partial(struct folder *f, struct mh_msg *m, const char *hdr, size_t n)
+{
+	static struct dbuf fields;
+	struct mh_meta mt = {
+	    {m->ino, m->size, m->mtime_ns}, m->crlf_size, 0, "", "", "", "", 0, 0, 0, 0};
+	const unsigned char *e = m->meta ? mh_cache_get(&f->cache, m->meta) : NULL;
+	if (e) {
+		struct mh_meta old;
+		mh_meta_get(e, &old);
+		if (old.env_len || (hdr && old.fields_len))
+			return; /* nothing to add */
+		mt.fields = old.fields;
+		mt.fields_len = old.fields_len;
+	}
+	if (hdr) {
+		dbuf_clear(&fields);
+		if (!search_fields_of(&fields, hdr, n))
+			return;
+		mt.fields = dbuf_data(&fields);
+		mt.fields_len = (uint32_t)dbuf_live(&fields);
+	}
+	mh_cache_ref r = mh_cache_add(&f->cache, &mt);
+	if (r) {
+		m->meta = r;
+		f->cache_dirty = 1;
+	}
+}
+
+void folder_keep_fields(struct folder *f, size_t i, const char *hdr, size_t n)
+{
+	struct mh_msg *m = &f->mh.m[i];
+	load_cache(f);
+	keep_partial(f, m, hdr, n);
+}
+
+/* Is entry e partial (no envelope)? */
 static int size_only(const unsigned char *e)
 {
 	struct mh_meta mt;
@@ -391,24 +430,9 @@ int64_t folder_size(struct folder *f, size_t i)
 		return m->crlf_size;
 	if (m->size >= FOLDER_READ_WHOLE_MAX) { /* not read whole just for its size */
 		if ((m->crlf_size = count_size(f, m)) >= 0) {
-			/* Kept as an entry with the size alone (no ENVELOPE is
-			 * empty): folder_meta completes it when asked. */
-			struct mh_meta mt = {{m->ino, m->size, m->mtime_ns},
-			                     m->crlf_size,
-			                     0,
-			                     "",
-			                     "",
-			                     "",
-			                     "",
-			                     0,
-			                     0,
-			                     0,
-			                     0};
-			mh_cache_ref r = mh_cache_add(&f->cache, &mt);
-			if (r && !m->meta) {
-				m->meta = r;
-				f->cache_dirty = 1;
-			}
+			/* Kept as a partial entry: folder_meta completes it
+			 * when asked. */
+			keep_partial(f, m, NULL, 0);
 		}
 		return m->crlf_size;
 	}
@@ -568,6 +592,7 @@ static void folder_free(struct folder *f)
 	mh_state_free(&f->state);
 	mh_cache_free(&f->cache);
 	free(f->pend);
+	free(f->uids);
 	free(f);
 }
 
@@ -730,6 +755,8 @@ int folder_check(struct folder *f, const char *unseen)
 	remap_keywords(f, &nf);
 	carry(f, &nf);
 	free(f->mh.m);
+	free(f->uids);
+	f->uids = NULL;
 	f->mh.m = nf.m;
 	f->mh.n = nf.n;
 	nf.m = NULL;
@@ -755,15 +782,22 @@ void folder_claim_recent(struct folder *f, uint32_t *lo, uint32_t *hi)
 	}
 }
 
-int view_init(struct view *v, const struct folder *f)
+int view_init(struct view *v, struct folder *f)
 {
 	memset(v, 0, sizeof *v);
 	v->cap = f->mh.n ? f->mh.n : 1;
+	/* The folder's UIDs in a row, kept until its list changes: the next
+	 * SELECT copies 4 bytes a message instead of reading every mh_msg. */
+	if (!f->uids && (f->uids = malloc(v->cap * sizeof *f->uids)))
+		for (size_t i = 0; i < f->mh.n; i++)
+			f->uids[i] = f->mh.m[i].uid;
 	v->uid = malloc(v->cap * sizeof *v->uid);
-	if (!v->uid)
+	if (!v->uid || !f->uids) {
+		free(v->uid);
+		v->uid = NULL;
 		return 0;
-	for (size_t i = 0; i < f->mh.n; i++)
-		v->uid[i] = f->mh.m[i].uid;
+	}
+	memcpy(v->uid, f->uids, f->mh.n * sizeof *v->uid);
 	v->n = f->mh.n;
 	v->modseq = f->modseq;
 	v->removals = f->removals;

@@ -41,6 +41,7 @@ struct folder {
 	int rescan;               /* list the whole directory at the next check */
 	struct mh_ident state_id; /* the state file as last read or written */
 	int recent_dirty;         /* state.recent_uid moved since the state was saved */
+	uint32_t *uids;           /* the UIDs of mh.m in a row (view_init), NULL until needed */
 };
 
 struct view {
@@ -80,6 +81,10 @@ const unsigned char *folder_meta(struct folder *f, size_t i, const char *d, size
  * data[0..len) valid until the next use of f's cache, or 0 when the
  * cache does not have it (read the message then). */
 int folder_fields(struct folder *f, size_t i, const char **data, size_t *len);
+/* Keep in the cache what search_fields_of takes from hdr[0..n), the
+ * header of message i as read from the listed file, unless the cache has
+ * something for it. */
+void folder_keep_fields(struct folder *f, size_t i, const char *hdr, size_t n);
 /* The wire size of message i (from what is known, or computed as
  * folder_meta does), or -1 with errno. */
 int64_t folder_size(struct folder *f, size_t i);
@@ -100,7 +105,7 @@ void folder_claim_recent(struct folder *f, uint32_t *lo, uint32_t *hi);
 void folder_recent(const struct folder *f, uint32_t *lo, uint32_t *hi);
 
 /* Views. */
-int view_init(struct view *v, const struct folder *f);
+int view_init(struct view *v, struct folder *f);
 void view_free(struct view *v);
 /* Index in the view of the first UID >= uid. */
 size_t view_lower(const struct view *v, uint32_t uid);

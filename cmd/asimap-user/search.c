@@ -37,11 +37,16 @@ static int load(void *ctx, enum search_load what, const char **data, size_t *len
 		 * messages reads a few KB of each). */
 		free(l->data);
 		l->data = NULL;
-		if (what != SEARCH_LOAD_WHOLE
-		        ? !mh_msg_read_head(&l->s->sel->mh, l->index, &l->data, &l->len, &l->whole)
-		        : !mh_msg_read(&l->s->sel->mh, l->index, &l->data, &l->len))
+		int rc =
+		    what != SEARCH_LOAD_WHOLE
+		        ? mh_msg_read_head(&l->s->sel->mh, l->index, &l->data, &l->len, &l->whole)
+		        : mh_msg_read(&l->s->sel->mh, l->index, &l->data, &l->len);
+		if (!rc)
 			return 0;
 		l->whole |= what == SEARCH_LOAD_WHOLE;
+		/* The next SEARCH on these fields need not open the file. */
+		if (rc == 1)
+			folder_keep_fields(l->s->sel, l->index, l->data, l->len);
 	}
 	*data = l->data;
 	*len = l->len;
@@ -154,6 +159,7 @@ int search_step(struct session *s, struct search_job *j)
 	if (!reset && !j->err && j->pos < v->n)
 		return 0;
 	finish(s, j);
+	folder_save_cache(f);
 	return 1;
 }
 

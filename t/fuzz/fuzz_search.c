@@ -5,7 +5,9 @@
  * run over three copies of the message with flags, sizes and loading taken
  * from the input, and its answer and saved result must be well formed.
  * The message is copied into a buffer of its exact size, so that any read
- * past it is caught.
+ * past it is caught.  A second program from the same arguments is run
+ * with SEARCH_LOAD_FIELDS answered by search_fields_of's lines alone: it
+ * must answer as the first does.
  *
  *	make build-fuzz/fuzz_search && build-fuzz/fuzz_search t/fuzz/corpus/search
  */
@@ -24,6 +26,23 @@ struct msg {
 	size_t len;
 	int header_only; /* give just the header part for SEARCH_LOAD_HEADER */
 };
+
+/* The whole message, but search_fields_of's lines for SEARCH_LOAD_FIELDS. */
+static int load_fields(void *ctx, enum search_load what, const char **data, size_t *len)
+{
+	static struct dbuf fields;
+	const struct msg *m = ctx;
+	*data = m->text;
+	*len = m->len;
+	if (what == SEARCH_LOAD_FIELDS) {
+		dbuf_clear(&fields);
+		if (!search_fields_of(&fields, m->text, m->len))
+			abort();
+		*data = dbuf_data(&fields);
+		*len = dbuf_live(&fields);
+	}
+	return 1;
+}
 
 static int load(void *ctx, enum search_load what, const char **data, size_t *len)
 {
@@ -70,12 +89,13 @@ static void check_answer(const struct search_prog *p, int matched)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char args[ARGS_MAX_BYTES];
+	static char args[ARGS_MAX_BYTES], args2[ARGS_MAX_BYTES];
 	const uint8_t *nul = memchr(data, 0, size);
 	size_t alen = nul ? (size_t)(nul - data) : size;
 	if (alen > sizeof args)
 		return 0;
 	memcpy(args, data, alen);
+	memcpy(args2, data, alen);
 	struct imap_cur c = {args, args + alen};
 	struct search_prog *p;
 	char err[SEARCH_ERR_MAX_BYTES];
@@ -87,6 +107,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (c.p != c.end)
+		abort();
+	struct imap_cur c2 = {args2, args2 + alen};
+	struct search_prog *p2;
+	if (search_parse(&c2, uid, &p2, err, sizeof err) != SEARCH_OK)
 		abort();
 
 	const char *mtext = nul ? (const char *)nul + 1 : "";
@@ -101,7 +125,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t bits = size ? data[size - 1] : 0;
 	int matched = 0;
 	search_bind_keywords(p, kw_mask, NULL);
-	if (!search_begin(p, 3, 9, (bits & 1) ? &saved : NULL))
+	search_bind_keywords(p2, kw_mask, NULL);
+	if (!search_begin(p, 3, 9, (bits & 1) ? &saved : NULL) ||
+	    !search_begin(p2, 3, 9, (bits & 1) ? &saved : NULL))
 		abort();
 	for (uint32_t i = 1; i <= 3; i++) {
 		struct search_msg sm = {i,
@@ -115,10 +141,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int rc = search_match(p, &sm);
 		if (rc < 0 || rc > 1)
 			abort();
+		struct msg whole = {copy, mlen, 0};
+		sm.load = load_fields;
+		sm.ctx = &whole;
+		if (search_match(p2, &sm) != rc)
+			abort(); /* the fields alone answer otherwise */
 		matched += rc;
 	}
 	check_answer(p, matched);
 	search_free(p);
+	search_free(p2);
 	free(copy);
 	return 0;
 }

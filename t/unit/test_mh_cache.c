@@ -145,6 +145,22 @@ int main(void)
 	CHECK(mh_cache_load(&c, dfd) && c.nidx == 1 && entry_is(&c, &bigs[0]) == 1);
 	mh_cache_free(&c);
 
+	/* A partial entry: the fields of a header, the wire size not known. */
+	mh_cache_init(&c);
+	struct mh_meta part = {{77, 7, 7}, -1, 0, "", "", "", "Subject: s\n\n", 0, 0, 0, 12};
+	mh_cache_ref lp[1] = {mh_cache_add(&c, &part)};
+	c.file_len = 0;
+	CHECK(lp[0] && mh_cache_save(&c, dfd, lp, 1));
+	mh_cache_free(&c);
+	mh_cache_init(&c);
+	int64_t crlf = 0;
+	CHECK(mh_cache_load(&c, dfd) && mh_cache_find(&c, &part.id, &crlf) && crlf == -1 &&
+	      entry_is(&c, &part) == 1);
+	struct mh_meta below = part;
+	below.crlf_size = -2;
+	CHECK(!mh_cache_add(&c, &below));
+	mh_cache_free(&c);
+
 	/* Many entries, some bigger than the read window: each read back
 	 * right, in order and out of order. */
 	mh_cache_init(&c);
