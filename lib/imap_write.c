@@ -1,5 +1,6 @@
 #include "imap_write.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -59,6 +60,32 @@ uint64_t imap_crlf_size(const char *s, size_t n, char prev)
 	return size;
 }
 
+/* s[0..n) with bare LFs as CRLF into d, at most cap bytes: how many it
+ * wrote, or SIZE_MAX when cap is too small. */
+static size_t crlf_conv(char *d, size_t cap, const char *s, size_t n, char prev)
+{
+	const char *p = s, *end = s + n;
+	size_t k = 0;
+	while (p < end) {
+		const char *lf = memchr(p, '\n', (size_t)(end - p));
+		size_t run = lf ? (size_t)(lf - p) : (size_t)(end - p);
+		if (run > cap - k)
+			return SIZE_MAX;
+		memcpy(d + k, p, run);
+		k += run;
+		if (!lf)
+			break;
+		char before = lf > s ? lf[-1] : prev;
+		if (cap - k < (before != '\r' ? 2u : 1u))
+			return SIZE_MAX;
+		if (before != '\r')
+			d[k++] = '\r';
+		d[k++] = '\n';
+		p = lf + 1;
+	}
+	return k;
+}
+
 int imap_w_crlf(struct dbuf *b, const char *s, size_t n, char prev)
 {
 	/* One pass, with room for the worst case (every byte a bare LF);
@@ -67,21 +94,14 @@ int imap_w_crlf(struct dbuf *b, const char *s, size_t n, char prev)
 	char *d = dbuf_reserve(b, size);
 	if (!d)
 		return 0;
-	const char *p = s, *end = s + n;
-	size_t k = 0;
-	while (p < end) {
-		const char *lf = memchr(p, '\n', (size_t)(end - p));
-		size_t run = lf ? (size_t)(lf - p) : (size_t)(end - p);
-		memcpy(d + k, p, run);
-		k += run;
-		if (!lf)
-			break;
-		char before = lf > s ? lf[-1] : prev;
-		if (before != '\r')
-			d[k++] = '\r';
-		d[k++] = '\n';
-		p = lf + 1;
-	}
+	size_t k = crlf_conv(d, size, s, n, prev);
+	if (k == SIZE_MAX) /* cannot be: the room is enough */
+		return 0;
 	dbuf_commit(b, k);
 	return 1;
+}
+
+int imap_crlf_into(char *d, size_t size, const char *s, size_t n, char prev)
+{
+	return crlf_conv(d, size, s, n, prev) == size;
 }

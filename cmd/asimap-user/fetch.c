@@ -333,10 +333,30 @@ static int write_part(struct session *s, const struct fetch_item *it, const char
 	return ok;
 }
 
-/* BODY[...] of one message whose bytes are d[0..n). */
-static int write_body(struct session *s, const struct fetch_item *it, const char *d, size_t n)
+/* BODY[...] of one message whose bytes are d[0..n), whose wire size is
+ * crlf (-1: not known). */
+static int write_body(struct session *s, const struct fetch_item *it, const char *d, size_t n,
+                      int64_t crlf)
 {
 	static struct dbuf part;
+	int labeled = 0;
+	/* The whole message, its wire size known: made straight in the
+	 * output, after its literal's length (and checked against it). */
+	if (it->sec == SEC_ALL && !it->partial && crlf > 0 && (uint64_t)crlf <= n * (uint64_t)2) {
+		char len[32];
+		write_label(s, it);
+		labeled = 1;
+		size_t hl = (size_t)snprintf(len, sizeof len, " {%lld}\r\n", (long long)crlf);
+		char *p = dbuf_reserve(&s->out, hl + (size_t)crlf);
+		if (!p)
+			return 0;
+		memcpy(p, len, hl);
+		if (imap_crlf_into(p + hl, (size_t)crlf, d, n, 0)) {
+			dbuf_commit(&s->out, hl + (size_t)crlf);
+			return 1;
+		}
+		/* Not that size after all: as any other section. */
+	}
 	size_t he = mime_header_end(d, n);
 	int ok;
 	dbuf_clear(&part);
@@ -366,7 +386,8 @@ static int write_body(struct session *s, const struct fetch_item *it, const char
 		if (len > it->p_len)
 			len = it->p_len;
 	}
-	write_label(s, it);
+	if (!labeled)
+		write_label(s, it);
 	if (len == 0)
 		return dbuf_puts(&s->out, " \"\"");
 	return dbuf_printf(&s->out, " {%zu}\r\n", len) && dbuf_put(&s->out, p, len);
@@ -583,7 +604,7 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i, size_t k)
 					s->dead = 1;
 			} else if (it->sec == SEC_PART
 			               ? !parsed(&mm, &have_mm, d, n) || !write_part(s, it, d, &mm)
-			               : !write_body(s, it, d, n)) {
+			               : !write_body(s, it, d, n, rc == 1 ? m->crlf_size : -1)) {
 				s->dead = 1;
 			}
 			break;

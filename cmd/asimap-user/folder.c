@@ -266,7 +266,8 @@ static const unsigned char *compute(struct folder *f, struct mh_msg *m, const ch
 		m->crlf_size = mt.crlf_size;
 		f->cache_dirty = 1;
 	} else {
-		f->dirty = 1; /* reread the folder: the file is another now */
+		pend(f, m->num); /* the file is another now: look at it again */
+		f->dirty = 1;
 	}
 	return e;
 }

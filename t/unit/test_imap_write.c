@@ -30,6 +30,34 @@ int main(void)
 	CHECK(imap_crlf_size("\nx", 2, '\r') == 2);
 	CHECK(imap_w_crlf(&b, "a\nb\r\nc\n", 7, 0) && out_is(&b, "a\r\nb\r\nc\r\n"));
 	CHECK(imap_w_crlf(&b, "\r\r\n\n", 4, 0) && out_is(&b, "\r\r\n\r\n"));
+	CHECK(imap_w_crlf(&b, "\n", 1, '\r') && out_is(&b, "\n"));
+	CHECK(imap_w_crlf(&b, "", 0, 0) && out_is(&b, ""));
+	/* Bigger than the one-pass room: counted first, the same bytes. */
+	size_t big = ((size_t)1 << 20) + 3;
+	char *src = malloc(big);
+	CHECK(src != NULL);
+	for (size_t i = 0; i < big; i++)
+		src[i] = i % 3 ? 'x' : '\n';
+	CHECK(imap_w_crlf(&b, src, big, 0) && dbuf_live(&b) == imap_crlf_size(src, big, 0));
+	int same = 1;
+	for (size_t i = 0, k = 0; i < big; i++) {
+		if (src[i] == '\n')
+			same &= dbuf_data(&b)[k++] == '\r';
+		same &= dbuf_data(&b)[k++] == src[i];
+	}
+	CHECK(same);
+	dbuf_clear(&b);
+	free(src);
+	/* Into a buffer of the exact size: yes; of any other size: no, and
+	 * not a byte written beyond it. */
+	char d[16];
+	memset(d, '#', sizeof d);
+	CHECK(imap_crlf_into(d, 9, "a\nb\r\nc\n", 7, 0) && !memcmp(d, "a\r\nb\r\nc\r\n#", 10));
+	for (size_t size = 0; size < 12; size++) {
+		memset(d, '#', sizeof d);
+		int ok = imap_crlf_into(d, size, "a\nb\r\nc\n", 7, 0);
+		CHECK(ok == (size == 9) && d[size] == '#');
+	}
 	dbuf_free(&b, 0);
 	return check_done("test_imap_write");
 }
