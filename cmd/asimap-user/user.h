@@ -170,7 +170,7 @@ void cmd_subscribe(struct session *s, const char *tag, struct imap_cur *c, int o
 
 /* search.c: SEARCH, UID SEARCH */
 #define SEARCH_SLICE_MSGS 65536   /* messages evaluated per turn of the event loop, at most */
-#define SEARCH_SLICE_NS 10000000L /* and about this long (10 ms), whichever comes first */
+#define SEARCH_SLICE_NS 1000000L  /* and about this long (1 ms), whichever comes first */
 /* Parse SEARCH's arguments at c and start the job that evaluates them
  * (s->job); errors are answered at once and start nothing. */
 void cmd_search(struct session *s, const char *tag, int uid, struct imap_cur *c);
