@@ -51,6 +51,31 @@ cpu_ticks() {
 	expect <(echo "$output") "^ok UID SEARCH \\$ gives the saved TEXT matches"
 }
 
+@test "a long FETCH of uncached body structures leaves the user's other sessions answered at once" {
+	# 30 messages of 4 MB of short lines, each read whole for its BODYSTRUCTURE: the
+	# FETCH queues little output, so only its time bounds its turns.
+	$PY - "$W/mail/u1/bigmeta" <<'PY'
+import os, sys
+d = sys.argv[1]
+os.makedirs(d)
+line = b"x\n"  # short lines: the most work a byte
+for i in range(1, 31):
+    with open(os.path.join(d, str(i)), "wb") as f:
+        f.write(b"From: a@example.org\nSubject: big %d\nMIME-Version: 1.0\n"
+                b"Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+                b"Content-Type: text/plain\n\n" % i)
+        f.write(line * 1000000)
+        f.write(b"--b\nContent-Type: text/plain\n\n" + line * 1000000 + b"--b--\n")
+PY
+	chown -R "$SVC_UID:$SVC_GID" "$W/mail/u1/bigmeta"
+	run $HELPER fetchmeta "$PORT" u1 pw1 bigmeta "$W/expect"
+	echo "$output"
+	grep '^time' <<<"$output" | sed 's/^/# /' >&3
+	[ "$status" -eq 0 ]
+	! grep -q '^bad' <<<"$output"
+	expect <(echo "$output") "^ok FETCH BODYSTRUCTURE: B's slowest answer under a quarter"
+}
+
 @test "the folder changes under a running SEARCH: expunged and new messages, no EXPUNGE meanwhile" {
 	run $HELPER mutate "$PORT" u1 pw1 big "$W/expect" "$W/mail/u1/big"
 	echo "$output"

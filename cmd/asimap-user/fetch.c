@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "envelope.h"
@@ -669,7 +670,14 @@ static int stream_more(struct session *s, struct fetch_job *j)
 int fetch_step(struct session *s, struct fetch_job *j)
 {
 	const struct view *v = &s->view;
-	while (dbuf_live(&s->out) < SESSION_OUT_HIGH && !s->dead) {
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* A turn ends when the output is queued high enough, or after about
+	 * FETCH_SLICE_NS (metadata of big messages not cached yet): the
+	 * user's other sessions are served between turns. */
+	for (int first = 1; dbuf_live(&s->out) < SESSION_OUT_HIGH && !s->dead; first = 0) {
+		if (!first && session_elapsed_ns(&t0) >= FETCH_SLICE_NS)
+			return 0;
 		if (j->streaming) {
 			if (!stream_more(s, j) || s->dead)
 				continue;

@@ -95,13 +95,6 @@ void search_job_free(struct search_job *j)
 	free(j);
 }
 
-static long elapsed_ns(const struct timespec *t0)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)(t.tv_sec - t0->tv_sec) * 1000000000L + (t.tv_nsec - t0->tv_nsec);
-}
-
 /* Evaluate message pos of the view.  Returns 1, or 0 with errno (ENOMEM). */
 static int match_one(struct session *s, struct search_job *j)
 {
@@ -153,7 +146,7 @@ int search_step(struct session *s, struct search_job *j)
 		if (!match_one(s, j))
 			j->err = errno;
 		j->pos++;
-		if (elapsed_ns(&t0) >= SEARCH_SLICE_NS)
+		if (session_elapsed_ns(&t0) >= SEARCH_SLICE_NS)
 			break;
 	}
 	if (!reset && !j->err && j->pos < v->n)

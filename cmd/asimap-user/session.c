@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <netinet/in.h>
@@ -91,8 +92,15 @@ int session_busy(const struct session *s)
 
 int session_runnable(const struct session *s)
 {
-	/* A FETCH waits for its output to drain; a SEARCH only for its turn. */
-	return s->job.kind == JOB_SEARCH && !s->dead && dbuf_live(&s->out) < SESSION_OUT_HIGH;
+	/* A job whose output is not waiting to drain waits only for its turn. */
+	return s->job.kind != JOB_NONE && !s->dead && dbuf_live(&s->out) < SESSION_OUT_HIGH;
+}
+
+long session_elapsed_ns(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)(t.tv_sec - t0->tv_sec) * 1000000000L + (t.tv_nsec - t0->tv_nsec);
 }
 
 void session_free(struct session *s)

@@ -135,6 +135,8 @@ int session_busy(const struct session *s);
 /* Has the session work to do that waits for no I/O (a job's next slice)?
  * The event loop then polls without sleeping. */
 int session_runnable(const struct session *s);
+/* Nanoseconds since *t0 (CLOCK_MONOTONIC): how long a job's turn has run. */
+long session_elapsed_ns(const struct timespec *t0);
 
 /* fetch.c */
 /* Parse "FETCH set items" arguments at c; on error answer BAD and return NULL. */
@@ -169,8 +171,10 @@ void cmd_rename(struct session *s, const char *tag, struct imap_cur *c);
 void cmd_subscribe(struct session *s, const char *tag, struct imap_cur *c, int on);
 
 /* search.c: SEARCH, UID SEARCH */
-#define SEARCH_SLICE_MSGS 65536   /* messages evaluated per turn of the event loop, at most */
-#define SEARCH_SLICE_NS 1000000L  /* and about this long (1 ms), whichever comes first */
+#define SEARCH_SLICE_MSGS 65536  /* messages evaluated per turn of the event loop, at most */
+#define SEARCH_SLICE_NS 1000000L /* and about this long (1 ms), whichever comes first */
+#define FETCH_SLICE_NS 1000000L  /* a FETCH's turn: about this long, or until its output is queued \
+	                          */
 /* Parse SEARCH's arguments at c and start the job that evaluates them
  * (s->job); errors are answered at once and start nothing. */
 void cmd_search(struct session *s, const char *tag, int uid, struct imap_cur *c);

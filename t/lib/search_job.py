@@ -20,6 +20,10 @@ mutate      A sends UID SEARCH BODY; meanwhile B marks the last two
             answer lacks the expunged and the new message and has every
             other match, with no EXPUNGE or EXISTS before it; A's NOOP
             then tells of both, and a search finds the new message.
+fetchmeta   A fetches the BODYSTRUCTURE of every message of FOLDER, big
+            messages no cache knows yet (each is read whole for it), while
+            B is timed as in latency: B's slowest answer must take less
+            than a quarter of A's FETCH.  (EXPECT is not used.)
 disconnect  A pipelines four SEARCH TEXT commands and closes; A2 sends one
             and resets the connection.  Prints "closed" when both are
             gone; the caller then checks the supervisor stopped working.
@@ -201,6 +205,21 @@ def latency(port, user, pw, folder, expect):
         s.close()
 
 
+def fetchmeta(port, user, pw, folder):
+    a = login(port, user, pw, folder)
+    b = login(port, user, pw, folder, timeout=30.0)
+    bg = Background(a, "f1", "FETCH 1:* (BODYSTRUCTURE)")
+    lat = hammer(b, bg, "FETCH BODYSTRUCTURE")
+    un = bg.join()
+    got = len([l for l in un if b" FETCH (BODYSTRUCTURE (" in l])
+    report("A's FETCH", bg.error or (None if bg.line.startswith(b"f1 OK") and got == a.exists else "%r, %d answers of %d" % (bg.line, got, a.exists)))
+    report("the FETCH takes long enough to measure", None if bg.secs >= 0.3 else "%.3f s" % bg.secs)
+    check_latency("FETCH BODYSTRUCTURE", bg, lat)
+    for s in (a, b):
+        s.run("z", "LOGOUT")
+        s.close()
+
+
 def fetch_uids(s, seqs):
     if not seqs:
         return []
@@ -294,6 +313,8 @@ def main():
             latency(port, user, pw, folder, expect)
         elif mode == "mutate":
             mutate(port, user, pw, folder, expect, sys.argv[7])
+        elif mode == "fetchmeta":
+            fetchmeta(port, user, pw, folder)
         elif mode == "disconnect":
             disconnect(port, user, pw, folder, expect)
     except (Timeout, Closed) as e:
