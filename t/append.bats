@@ -96,7 +96,7 @@ S
 	[[ "$output" == *"f NO [CANNOT] "* ]]
 	[[ "$output" == *"g BAD Literal too large"* ]]
 	[[ "$output" == *"h OK"* ]]
-	! printf '%s\n' "$output" | grep -q '^+'
+	! printf '%s\n' "$output" | grep -q '^+' || false
 	[ "$(numbered "$(inbox)")" -eq 12 ]
 	[ ! -e "$W/mail/u1/nosuch" ]
 }
@@ -122,7 +122,7 @@ S
 	[[ "$output" == *"d BAD Only one message per APPEND"* ]]
 	[[ "$output" == *"e OK"* ]]
 	[[ "$output" != *"BYE"* ]]
-	! printf '%s\n' "$output" | grep -q '^[xy] '
+	! printf '%s\n' "$output" | grep -q '^[xy] ' || false
 	[ -d "$(inbox)" ]
 	[ "$(numbered "$(inbox)")" -eq 12 ]
 	[ "$(temps "$(inbox)")" -eq 0 ]

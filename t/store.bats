@@ -568,8 +568,8 @@ S
 	[[ "$output" == *"g OK"* ]]
 	[[ "$output" == *"f BAD"* ]] # a keyword that would be the \Deleted sequence
 	grep -qx 'Project: 2' "$W/mail/u1/inbox/.mh_sequences"
-	! grep -qi '^project: .*1' "$W/mail/u1/inbox/.mh_sequences"
-	! grep -q '^PROJECT' "$W/mail/u1/inbox/.mh_sequences"
+	! grep -qi '^project: .*1' "$W/mail/u1/inbox/.mh_sequences" || false
+	! grep -q '^PROJECT' "$W/mail/u1/inbox/.mh_sequences" || false
 	[[ "$output" == *"* 2 FETCH (FLAGS ("*"Project"* ]]
 }
 

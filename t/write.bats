@@ -25,7 +25,7 @@ S
 	[ ! -e "$(inbox)/9" ]
 	[ ! -e "$(inbox)/12" ]
 	[ -e "$(inbox)/4" ]
-	! grep -q Deleted "$(inbox)/.mh_sequences"
+	! grep -q Deleted "$(inbox)/.mh_sequences" || false
 	grep -qx 'unseen: 2 4' "$(inbox)/.mh_sequences"
 }
 
