@@ -204,6 +204,7 @@ int mh_cache_load_fd(struct mh_cache *c, int fd)
 	}
 	if (n)
 		qsort(idx, n, sizeof *idx, cmp_slot);
+	free(c->idx); /* (none: c is empty) */
 	size_t k = 0; /* keep the last of equal identities */
 	for (size_t i = 0; i < n; i++)
 		if (i + 1 == n || cmp_id(&idx[i + 1].id, &idx[i].id))

@@ -338,6 +338,47 @@ c FETCH 1:* (ENVELOPE BODY BODYSTRUCTURE RFC822.SIZE)
 	[ "$(printf '%s\n' "$output" | grep ' FETCH (' | grep -v '^\* 13 ')" = "$(printf '%s\n' "$first" | grep -v '^\* 13 ')" ]
 }
 
+@test "an APPEND to a folder whose cache is not loaded keeps that cache and adds the new message's size" {
+	make_folder "$W/mail/u1/other" 30
+	chown -R "$SVC_UID" "$W/mail/u1/other"
+	imap "$PORT" >/dev/null <<'S'
+a LOGIN u1 pw1
+b SELECT other
+c FETCH 1:* (ENVELOPE BODYSTRUCTURE)
+!wait c
+S
+	kill $(supervisors); sleep 0.3
+	local before
+	before=$(stat -c %s "$W/mail/u1/other/.asimap-cache")
+	[ "$before" -gt 3000 ]
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b SELECT INBOX
+c APPEND other {24}
+Subject: appended
+!raw 0d0a
+x
+!raw 0d0a
+!wait c
+S
+	[[ "$output" == *"c OK [APPENDUID "* ]]
+	kill $(supervisors); sleep 0.3
+	[ "$(stat -c %s "$W/mail/u1/other/.asimap-cache")" -gt "$before" ]
+	# What was cached still answers, the new size too: the files cannot be read.
+	chmod 000 "$W/mail/u1/other/"[1-9]*
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b SELECT other
+c FETCH 1:30 (ENVELOPE)
+d FETCH 31 (RFC822.SIZE)
+!wait d
+S
+	chmod 644 "$W/mail/u1/other/"[1-9]*
+	[ "$(printf '%s\n' "$output" | grep -c '^\* [0-9]* FETCH (ENVELOPE ')" -eq 30 ]
+	[[ "$output" == *"* 31 FETCH (RFC822.SIZE 24)"* ]]
+	[[ "$output" == *"d OK"* ]]
+}
+
 # header_searches OUT [KEY]: the answers of SEARCHes on the fields the
 # cache keeps, in one session, into OUT; the message files the supervisor
 # opened meanwhile (strace) into OUT.opens.  KEY: one more SEARCH key.

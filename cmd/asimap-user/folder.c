@@ -211,7 +211,9 @@ static void load_cache(struct folder *f)
 
 void folder_save_cache(struct folder *f)
 {
-	if (!f->cache_dirty)
+	/* Never without the file read first: it would be rewritten with
+	 * this process's entries alone. */
+	if (!f->cache_dirty || !f->cache_loaded)
 		return;
 	mh_cache_ref *live = malloc((f->mh.n ? f->mh.n : 1) * sizeof *live);
 	for (size_t i = 0; live && i < f->mh.n; i++)
@@ -301,6 +303,12 @@ static void keep_partial(struct folder *f, struct mh_msg *m, const char *hdr, si
 		m->meta = r;
 		f->cache_dirty = 1;
 	}
+}
+
+void folder_keep_size(struct folder *f, size_t i)
+{
+	load_cache(f);
+	keep_partial(f, &f->mh.m[i], NULL, 0);
 }
 
 void folder_keep_fields(struct folder *f, size_t i, const char *hdr, size_t n)
