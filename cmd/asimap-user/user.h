@@ -173,8 +173,7 @@ void cmd_subscribe(struct session *s, const char *tag, struct imap_cur *c, int o
 /* search.c: SEARCH, UID SEARCH */
 #define SEARCH_SLICE_MSGS 65536  /* messages evaluated per turn of the event loop, at most */
 #define SEARCH_SLICE_NS 1000000L /* and about this long (1 ms), whichever comes first */
-#define FETCH_SLICE_NS 1000000L  /* a FETCH's turn: about this long, or until its output is queued \
-	                          */
+#define FETCH_SLICE_NS 1000000L  /* a FETCH's turn: at most about this long (1 ms) */
 /* Parse SEARCH's arguments at c and start the job that evaluates them
  * (s->job); errors are answered at once and start nothing. */
 void cmd_search(struct session *s, const char *tag, int uid, struct imap_cur *c);
