@@ -34,37 +34,8 @@ teardown() { teardown_world; }
 @test "mbsync pulls INBOX and archive into a Maildir with the same bytes and flags" {
 	command -v mbsync >/dev/null || skip "mbsync not installed"
 	start_tcpserver --tls
-	# The certificate is for CN=localhost; mbsync checks the host name even
-	# for a certificate it was given (isync 1.4's SSLType/CertificateFile;
-	# 1.5 spells it TLSType, and takes either).
-	local tlskw=SSLType
-	mbsync --version | grep -Eq '^isync 1\.[0-4]\.' || tlskw=TLSType
-	mkdir -p "$W/maildir"
-	cat >"$W/mbsyncrc" <<EOC
-IMAPAccount asimap
-Host localhost
-Port $PORT
-User u1
-Pass pw1
-$tlskw IMAPS
-CertificateFile $W/cert.pem
-
-IMAPStore far
-Account asimap
-
-MaildirStore near
-Path $W/maildir/
-Inbox $W/maildir/INBOX
-SubFolders Verbatim
-
-Channel c
-Far :far:
-Near :near:
-Patterns INBOX archive
-Sync Pull
-Create Near
-SyncState *
-EOC
+	mbsync_config 'INBOX archive' 'Sync Pull
+Create Near'
 	run env HOME="$W" timeout 30 mbsync -c "$W/mbsyncrc" -a
 	[ "$status" -eq 0 ]
 	[ -d "$W/maildir/INBOX/cur" ]

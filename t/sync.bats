@@ -17,36 +17,9 @@ setup() {
 	setup_world
 	nmh_profile
 	start_tcpserver --tls
-	# The certificate is for CN=localhost (see t/clients.bats).
-	local tlskw=SSLType
-	mbsync --version | grep -Eq '^isync 1\.[0-4]\.' || tlskw=TLSType
-	mkdir -p "$W/maildir"
-	cat >"$W/mbsyncrc" <<EOC
-IMAPAccount asimap
-Host localhost
-Port $PORT
-User u1
-Pass pw1
-$tlskw IMAPS
-CertificateFile $W/cert.pem
-
-IMAPStore far
-Account asimap
-
-MaildirStore near
-Path $W/maildir/
-Inbox $W/maildir/INBOX
-SubFolders Verbatim
-
-Channel c
-Far :far:
-Near :near:
-Patterns *
-Sync All
+	mbsync_config '*' 'Sync All
 Create Both
-Expunge Both
-SyncState *
-EOC
+Expunge Both'
 }
 
 teardown() { teardown_world; }

@@ -141,3 +141,39 @@ teardown_world() {
 imap() {
 	$IMAPC "$@"
 }
+
+# mbsync_config PATTERNS SYNC-LINES: $W/mbsyncrc for user u1 over implicit
+# TLS on $PORT into the Maildir $W/maildir (made), channel "c" with those
+# Patterns, then the Sync, Create and Expunge lines given (one a line).
+# The certificate is for CN=localhost; mbsync checks the host name even
+# for a certificate it was given (isync 1.4's SSLType/CertificateFile;
+# 1.5 spells it TLSType, and takes either).
+mbsync_config() {
+	local tlskw=SSLType
+	mbsync --version | grep -Eq '^isync 1\.[0-4]\.' || tlskw=TLSType
+	mkdir -p "$W/maildir"
+	cat >"$W/mbsyncrc" <<EOC
+IMAPAccount asimap
+Host localhost
+Port $PORT
+User u1
+Pass pw1
+$tlskw IMAPS
+CertificateFile $W/cert.pem
+
+IMAPStore far
+Account asimap
+
+MaildirStore near
+Path $W/maildir/
+Inbox $W/maildir/INBOX
+SubFolders Verbatim
+
+Channel c
+Far :far:
+Near :near:
+Patterns $1
+$2
+SyncState *
+EOC
+}
