@@ -130,38 +130,61 @@ uint32_t mh_msg_num(const char *name)
 	return (uint32_t)strtoul(name, NULL, 10);
 }
 
-static int scan_messages(struct mh_folder *f)
+int mh_msg_files(int dirfd, int (*fn)(void *ctx, uint32_t num, const struct stat *sb), void *ctx)
 {
-	int fd = fcntl(f->dirfd, F_DUPFD_CLOEXEC, 0);
+	/* Opened anew: its own offset, whatever was read from dirfd. */
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	size_t cap = 0;
 	if (!d) {
 		if (fd >= 0)
 			close(fd);
 		return 0;
 	}
 	struct dirent *de;
-	rewinddir(d); /* the duplicate shares its offset with dirfd */
-	while ((de = readdir(d))) {
+	int ok = 1;
+	errno = 0;
+	while (ok && (de = readdir(d))) {
 		uint32_t num = mh_msg_num(de->d_name);
-		if (!num)
-			continue;
 		struct stat sb;
-		if (fstatat(f->dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(sb.st_mode))
-			continue;
-		if (f->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct mh_msg *m = realloc(f->m, cap * sizeof *m);
-			if (!m) {
-				closedir(d);
-				return 0;
-			}
-			f->m = m;
-		}
-		set_msg(&f->m[f->n++], num, &sb);
+		if (num && fstatat(dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(sb.st_mode))
+			ok = fn(ctx, num, &sb);
+		if (ok)
+			errno = 0; /* what readdir says next is its own */
 	}
+	ok = ok && !errno; /* readdir failed */
+	int e = errno;
 	closedir(d);
+	errno = e;
+	return ok;
+}
+
+struct listing {
+	struct mh_folder *f;
+	size_t cap;
+};
+
+static int add_msg(void *ctx, uint32_t num, const struct stat *sb)
+{
+	struct listing *l = ctx;
+	struct mh_folder *f = l->f;
+	if (f->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct mh_msg *m = realloc(f->m, cap * sizeof *m);
+		if (!m)
+			return 0;
+		f->m = m;
+		l->cap = cap;
+	}
+	set_msg(&f->m[f->n++], num, sb);
+	return 1;
+}
+
+static int scan_messages(struct mh_folder *f)
+{
+	struct listing l = {f, 0};
+	if (!mh_msg_files(f->dirfd, add_msg, &l))
+		return 0;
 	if (f->n)
 		qsort(f->m, f->n, sizeof *f->m, cmp_msg);
 	return 1;

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct stat;
+
 #include "mh_state.h"
 
 #define MH_NAME_MAX_BYTES 1024 /* longest mailbox name */
@@ -98,6 +100,12 @@ int mh_folder_refresh(struct mh_folder *nf, const struct mh_folder *old, int dir
 /* Is name a message file's name ("1" to "999999999", no leading zero)?
  * Returns its number, or 0. */
 uint32_t mh_msg_num(const char *name);
+/* Call fn(ctx, num, sb) for each message file (a regular file whose name
+ * mh_msg_num reads; sb its lstat) of the folder open at dirfd, in
+ * directory order, until fn returns 0.  Returns 1, or 0 with errno: the
+ * directory could not be read (a partial list is never given as whole),
+ * or fn returned 0 (it sets errno). */
+int mh_msg_files(int dirfd, int (*fn)(void *ctx, uint32_t num, const struct stat *sb), void *ctx);
 void mh_folder_free(struct mh_folder *f);
 /* Index of message num, or -1 (by number; UIDs ascend with numbers). */
 long mh_folder_find(const struct mh_folder *f, uint32_t num);

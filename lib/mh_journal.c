@@ -2,7 +2,6 @@
 
 #include "fileio.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -275,67 +274,53 @@ static int by_num(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+struct found {
+	const struct mh_journal_id *ids;
+	size_t nids, n, cap;
+	uint32_t *nums;
+};
+
+static int found_one(void *ctx, uint32_t num, const struct stat *sb)
+{
+	struct found *f = ctx;
+	/* st_ino, not d_ino (which some file systems do not make agree);
+	 * size and mtime too: an inode number freed by the crash (a copy
+	 * never linked) may have been given to a message nmh wrote since. */
+	const struct mh_journal_id *id =
+	    bsearch(&(struct mh_journal_id){(uint64_t)sb->st_ino, 0, 0}, f->ids, f->nids,
+	            sizeof *f->ids, by_ino);
+	int64_t mt = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+	if (!id || id->size != (uint64_t)sb->st_size || id->mtime_ns != mt)
+		return 1;
+	if (f->n == f->cap) {
+		size_t nc = f->cap ? f->cap * 2 : 64;
+		uint32_t *r = realloc(f->nums, nc * sizeof *r);
+		if (!r)
+			return 0;
+		f->nums = r;
+		f->cap = nc;
+	}
+	f->nums[f->n++] = num;
+	return 1;
+}
+
 /* The numbers of the folder's files that the journal lists (sorted). */
 static int find_copies(int dirfd, const struct mh_journal_id *ids, size_t nids, uint32_t **nums,
                        size_t *n)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	size_t cap = 0;
+	struct found f = {ids, nids, 0, 0, NULL};
 	*nums = NULL;
 	*n = 0;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	struct dirent *de;
-	int ok = 1;
-	errno = 0;
-	while (ok && (de = readdir(d))) {
-		uint32_t v = mh_msg_num(de->d_name);
-		if (!v)
-			continue;
-		/* st_ino, not d_ino (which some file systems do not make
-		 * agree); size and mtime too: an inode number freed by the
-		 * crash (a copy never linked) may have been given to a message
-		 * nmh wrote since. */
-		struct stat sb;
-		if (fstatat(dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(sb.st_mode))
-			continue;
-		const struct mh_journal_id *id =
-		    bsearch(&(struct mh_journal_id){(uint64_t)sb.st_ino, 0, 0}, ids, nids,
-		            sizeof *ids, by_ino);
-		int64_t mt = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
-		if (!id || id->size != (uint64_t)sb.st_size || id->mtime_ns != mt)
-			continue;
-		if (*n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			uint32_t *r = realloc(*nums, nc * sizeof *r);
-			if (!r) {
-				ok = 0;
-				break;
-			}
-			*nums = r;
-			cap = nc;
-		}
-		(*nums)[(*n)++] = v;
-		errno = 0;
-	}
-	if (ok && errno)
-		ok = 0; /* readdir failed */
-	int e = errno;
-	closedir(d);
-	if (!ok) {
-		free(*nums);
-		*nums = NULL;
-		*n = 0;
+	if (!mh_msg_files(dirfd, found_one, &f)) {
+		int e = errno;
+		free(f.nums);
 		errno = e;
 		return 0;
 	}
-	if (*n > 1)
-		qsort(*nums, *n, sizeof **nums, by_num);
+	if (f.n > 1)
+		qsort(f.nums, f.n, sizeof *f.nums, by_num);
+	*nums = f.nums;
+	*n = f.n;
 	return 1;
 }
 
