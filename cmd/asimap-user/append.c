@@ -110,7 +110,7 @@ static void append_into(struct session *s, const char *tag, const struct append 
 	if (k >= 0 && dst->mh.m[k].ino == ino && dst->mh.m[k].size == (int64_t)t->size &&
 	    dst->mh.m[k].crlf_size < 0) {
 		dst->mh.m[k].crlf_size = (int64_t)mh_write_crlf_size(t);
-		folder_keep_size(dst, (size_t)k);
+		folder_keep(dst, (size_t)k, NULL, 0);
 	}
 	if (s->sel == dst)
 		session_sync(s, 1);

@@ -305,17 +305,10 @@ static void keep_partial(struct folder *f, struct mh_msg *m, const char *hdr, si
 	}
 }
 
-void folder_keep_size(struct folder *f, size_t i)
+void folder_keep(struct folder *f, size_t i, const char *hdr, size_t n)
 {
 	load_cache(f);
-	keep_partial(f, &f->mh.m[i], NULL, 0);
-}
-
-void folder_keep_fields(struct folder *f, size_t i, const char *hdr, size_t n)
-{
-	struct mh_msg *m = &f->mh.m[i];
-	load_cache(f);
-	keep_partial(f, m, hdr, n);
+	keep_partial(f, &f->mh.m[i], hdr, n);
 }
 
 /* Is entry e partial (no envelope)? */

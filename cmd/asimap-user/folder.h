@@ -81,12 +81,11 @@ const unsigned char *folder_meta(struct folder *f, size_t i, const char *d, size
  * data[0..len) valid until the next use of f's cache, or 0 when the
  * cache does not have it (read the message then). */
 int folder_fields(struct folder *f, size_t i, const char **data, size_t *len);
-/* Keep in the cache the wire size of message i, known (APPEND counted it). */
-void folder_keep_size(struct folder *f, size_t i);
-/* Keep in the cache what search_fields_of takes from hdr[0..n), the
- * header of message i as read from the listed file, unless the cache has
- * something for it. */
-void folder_keep_fields(struct folder *f, size_t i, const char *hdr, size_t n);
+/* Keep in the cache what is known of message i without reading it: its
+ * wire size when counted (APPEND counts it), and what search_fields_of
+ * takes from hdr[0..n), its header as read from the listed file, when
+ * hdr is not NULL.  The cache is left as it is when it has more. */
+void folder_keep(struct folder *f, size_t i, const char *hdr, size_t n);
 /* The wire size of message i (from what is known, or computed as
  * folder_meta does), or -1 with errno. */
 int64_t folder_size(struct folder *f, size_t i);

@@ -46,7 +46,7 @@ static int load(void *ctx, enum search_load what, const char **data, size_t *len
 		l->whole |= what == SEARCH_LOAD_WHOLE;
 		/* The next SEARCH on these fields need not open the file. */
 		if (rc == 1)
-			folder_keep_fields(l->s->sel, l->index, l->data, l->len);
+			folder_keep(l->s->sel, l->index, l->data, l->len);
 	}
 	*data = l->data;
 	*len = l->len;
