@@ -38,13 +38,12 @@ import sys
 import threading
 import time
 
-from sup_client import Closed, Session, Timeout
+from sup_client import Closed, Session, Timeout, failures, report
 
 NEEDLE = "zebracorn"
 # Words no message has: each one more pass over every decoded body, so
 # that the search takes long without a huge folder.
 DECOYS = int(os.environ.get("SEARCH_JOB_DECOYS", "200"))
-bad = 0
 tags = 0
 
 
@@ -61,16 +60,6 @@ def body_key(key="BODY"):
         return "OR (%s) (%s)" % (tree(ks[:m]), tree(ks[m:]))
 
     return tree(keys)
-
-
-def report(what, why):
-    global bad
-    if why:
-        bad += 1
-        print("bad %s: %s" % (what, why))
-    else:
-        print("ok %s" % what)
-    sys.stdout.flush()
 
 
 def note(what, secs):
@@ -319,7 +308,7 @@ def main():
             disconnect(port, user, pw, folder, expect)
     except (Timeout, Closed) as e:
         report(mode, "%s after %r" % (type(e).__name__, e.args[0][-300:]))
-    return 1 if bad else 0
+    return 1 if failures() else 0
 
 
 if __name__ == "__main__":

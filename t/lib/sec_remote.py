@@ -22,17 +22,8 @@ import subprocess
 import sys
 import time
 
-bad = 0
+from sup_client import failures, report
 
-
-def report(what, why):
-    global bad
-    if why:
-        bad += 1
-        print("bad %s: %s" % (what, why))
-    else:
-        print("ok %s" % what)
-    sys.stdout.flush()
 
 
 def reader(sock):
@@ -106,7 +97,7 @@ def main():
     except subprocess.TimeoutExpired:
         p.kill()
         report("exit", "asimap-accept still running 10 s after LOGOUT")
-    return 1 if bad else 0
+    return 1 if failures() else 0
 
 
 if __name__ == "__main__":

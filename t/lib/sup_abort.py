@@ -14,19 +14,8 @@ exits 0 when all are ok.
 import sys
 import time
 
-from sup_client import Closed, Session, Timeout
+from sup_client import Closed, Session, Timeout, failures, report
 
-bad = 0
-
-
-def report(what, why):
-    global bad
-    if why:
-        bad += 1
-        print("bad %s: %s" % (what, why))
-    else:
-        print("ok %s" % what)
-    sys.stdout.flush()
 
 
 def login(port, user, pw, folder):
@@ -80,7 +69,7 @@ def main():
     except (RuntimeError, Timeout, Closed, OSError) as e:
         report("new session", repr(e)[:300])
     b.close()
-    return 1 if bad else 0
+    return 1 if failures() else 0
 
 
 if __name__ == "__main__":

@@ -10,7 +10,27 @@ the small answers these tests look at).
 import selectors
 import socket
 import struct
+import sys
 import time
+
+
+_bad = 0
+
+
+def report(what, why):
+    """Print "ok WHAT", or "bad WHAT: WHY" when why is given (counted)."""
+    global _bad
+    if why:
+        _bad += 1
+        print("bad %s: %s" % (what, why))
+    else:
+        print("ok %s" % what)
+    sys.stdout.flush()
+
+
+def failures():
+    """How many reports said "bad"."""
+    return _bad
 
 
 class Timeout(Exception):

@@ -16,19 +16,8 @@ import os
 import sys
 import time
 
-from sup_client import Closed, Session, Timeout
+from sup_client import Closed, Session, Timeout, failures, report
 
-bad = 0
-
-
-def report(what, why):
-    global bad
-    if why:
-        bad += 1
-        print("bad %s: %s" % (what, why))
-    else:
-        print("ok %s" % what)
-    sys.stdout.flush()
 
 
 def session_b(port, user, pw):
@@ -100,7 +89,7 @@ def main():
     seen = drain(a, repeats, 60.0)
     report("A drained", None if len(seen) == repeats else "tagged OK for %s of %d" % (sorted(seen), repeats))
     a.close()
-    return 1 if bad else 0
+    return 1 if failures() else 0
 
 
 if __name__ == "__main__":
