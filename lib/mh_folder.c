@@ -190,59 +190,145 @@ static int scan_messages(struct mh_folder *f)
 	return 1;
 }
 
-/* Apply a sequence to the messages: set (or, for unseen, clear) a bit. */
-static void apply(struct mh_folder *f, const char *name, size_t nlen, const char *ranges,
-                  const char *unseen)
+/* What a sequence named name[0..nlen) is to IMAP: a flag (*flag), which
+ * the sequence clears for unseen (*clear), a keyword (1), or nothing (0). */
+static int seq_kind(const char *name, size_t nlen, const char *unseen, uint32_t *flag, int *clear)
 {
-	uint32_t flag = 0;
-	uint64_t kw = 0;
-	int clear = 0;
+	*flag = 0;
+	*clear = 0;
 	if (strlen(unseen) == nlen && !memcmp(name, unseen, nlen)) {
-		flag = MH_SEEN;
-		clear = 1;
+		*flag = MH_SEEN;
+		*clear = 1;
+		return 1;
 	}
-	for (size_t i = 0; !flag && i < MH_FLAG_COUNT; i++)
+	for (size_t i = 0; i < MH_FLAG_COUNT; i++)
 		if (mh_flags[i].seq && strlen(mh_flags[i].seq) == nlen &&
-		    !memcmp(name, mh_flags[i].seq, nlen))
-			flag = mh_flags[i].bit;
-	if (!flag) {
-		static const char *const skip[] = {"cur", "unseen", "Seen", "Recent"};
-		for (size_t i = 0; i < 4; i++)
-			if (strlen(skip[i]) == nlen && !memcmp(name, skip[i], nlen))
-				return;
-		if (f->nkw == MH_KEYWORDS_MAX || !(f->kw[f->nkw] = strndup(name, nlen)))
-			return;
-		kw = (uint64_t)1 << f->nkw++;
-	}
-	const char *p = ranges;
-	while (*p) {
-		char *end;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p < '0' || *p > '9')
-			break;
-		unsigned long lo = strtoul(p, &end, 10), hi = lo;
-		p = end;
-		if (*p == '-') {
-			hi = strtoul(p + 1, &end, 10);
-			p = end;
+		    !memcmp(name, mh_flags[i].seq, nlen)) {
+			*flag = mh_flags[i].bit;
+			return 1;
 		}
-		if (lo > UINT32_MAX || hi > UINT32_MAX)
-			break;
-		for (size_t i = mh_folder_lower(f, (uint32_t)lo); i < f->n && f->m[i].num <= hi;
-		     i++) {
+	static const char *const skip[] = {"cur", "unseen", "Seen", "Recent"};
+	for (size_t i = 0; i < 4; i++)
+		if (strlen(skip[i]) == nlen && !memcmp(name, skip[i], nlen))
+			return 0;
+	return 1;
+}
+
+static int seq_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* The digits at *s as a number (*v > UINT32_MAX when too big): 1, or 0
+ * when there is none. */
+static int seq_digits(const char **s, uint64_t *v)
+{
+	const char *p = *s;
+	*v = 0;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((*v = *v * 10 + (uint64_t)(*p - '0')) > UINT32_MAX)
+			*v = (uint64_t)UINT32_MAX + 1;
+	if (p == *s)
+		return 0;
+	*s = p;
+	return 1;
+}
+
+/* The next range of a sequence's list at *p, read as nmh reads it: the
+ * list is split at white space, and the tokens "N" and "N-M" (digits, N at
+ * least 1) are ranges, every other token is passed over.  1 (*p moved past
+ * it; lo > hi: an empty one), or 0 at the list's end. */
+static int next_range(const char **p, uint32_t *lo, uint32_t *hi)
+{
+	const char *s = *p;
+	for (;;) {
+		while (seq_space(*s))
+			s++;
+		if (!*s)
+			return 0;
+		uint64_t a, b;
+		const char *t = s;
+		int ok = seq_digits(&t, &a);
+		b = a;
+		if (ok && *t == '-') {
+			t++;
+			ok = seq_digits(&t, &b);
+		}
+		ok = ok && (!*t || seq_space(*t)) && a >= 1 && a <= UINT32_MAX && b <= UINT32_MAX;
+		while (*t && !seq_space(*t))
+			t++;
+		s = t;
+		if (ok) {
+			*lo = (uint32_t)a;
+			*hi = (uint32_t)b;
+			*p = s;
+			return 1;
+		}
+	}
+}
+
+/* Take a keyword for the sequence name[0..nlen): its bit, or 0 when there
+ * is no room. */
+static uint64_t add_keyword(char **kw, size_t *nkw, const char *name, size_t nlen)
+{
+	if (*nkw == MH_KEYWORDS_MAX || !(kw[*nkw] = strndup(name, nlen)))
+		return 0;
+	return (uint64_t)1 << (*nkw)++;
+}
+
+/* Apply a sequence to the messages: set (or, for unseen, clear) a bit. */
+static void apply(void *ctx, const char *name, size_t nlen, const char *ranges, const char *unseen)
+{
+	struct mh_folder *f = ctx;
+	uint32_t flag, lo, hi;
+	uint64_t kw = 0;
+	int clear;
+	if (!seq_kind(name, nlen, unseen, &flag, &clear))
+		return;
+	if (!flag && !(kw = add_keyword(f->kw, &f->nkw, name, nlen)))
+		return;
+	/* Most lists ascend: a range starting past the last one is looked up
+	 * from where that one ended. */
+	size_t from = 0;
+	uint32_t after = 0;
+	for (const char *p = ranges; next_range(&p, &lo, &hi);) {
+		size_t i;
+		if (from && lo > after) {
+			size_t step = 1;
+			i = from;
+			while (i + step < f->n && f->m[i + step].num < lo) {
+				i += step;
+				step *= 2;
+			}
+			struct mh_folder part = {.m = f->m + i,
+			                         .n = (i + step < f->n ? i + step : f->n) - i};
+			i += mh_folder_lower(&part, lo);
+		} else {
+			i = mh_folder_lower(f, lo);
+		}
+		for (; i < f->n && f->m[i].num <= hi; i++) {
 			if (clear)
 				f->m[i].flags &= ~flag;
 			else
 				f->m[i].flags |= flag;
 			f->m[i].keywords |= kw;
 		}
+		from = i; /* the numbers before it are <= after */
+		after = lo <= hi ? hi : lo - 1;
 	}
 }
 
-static int read_sequences(struct mh_folder *f, const char *unseen)
+/* Call fn (if not NULL) for each "name: list" line of dirfd's
+ * .mh_sequences (its first MH_SEQUENCES_MAX_BYTES), in order, and make
+ * *sum a hash of the bytes read (0: no file).  1 (also when there is
+ * none), or 0 with errno. */
+static int each_sequence(int dirfd, const char *unseen,
+                         void (*fn)(void *ctx, const char *name, size_t nlen, const char *list,
+                                    const char *unseen),
+                         void *ctx, uint64_t *sum)
 {
-	int fd = openat(f->dirfd, ".mh_sequences", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	*sum = 0;
+	int fd = openat(dirfd, ".mh_sequences", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT;
 	FILE *fp = fdopen(fd, "r");
@@ -253,18 +339,108 @@ static int read_sequences(struct mh_folder *f, const char *unseen)
 	char *line = NULL;
 	size_t cap = 0, total = 0;
 	ssize_t n;
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
 	while ((n = getline(&line, &cap, fp)) > 0 &&
 	       (total += (size_t)n) <= MH_SEQUENCES_MAX_BYTES) {
+		for (ssize_t i = 0; i < n; i++)
+			h = (h ^ (unsigned char)line[i]) * 0x100000001b3ull;
+		if (!fn)
+			continue;
 		if (line[n - 1] == '\n')
 			line[--n] = 0;
 		char *colon = strchr(line, ':');
 		if (!colon || colon == line)
 			continue;
-		apply(f, line, (size_t)(colon - line), colon + 1, unseen);
+		fn(ctx, line, (size_t)(colon - line), colon + 1, unseen);
 	}
 	free(line);
+	int ok = !ferror(fp);
 	fclose(fp);
-	return 1;
+	*sum = h | 1; /* never 0 */
+	return ok;
+}
+
+static int read_sequences(struct mh_folder *f, const char *unseen)
+{
+	return each_sequence(f->dirfd, unseen, apply, f, &f->seq_sum);
+}
+
+int mh_seq_sum(int dirfd, uint64_t *sum)
+{
+	return each_sequence(dirfd, "", NULL, NULL, sum);
+}
+
+struct peek_ctx {
+	struct mh_peek *p;
+	size_t n;
+	int (*num_at)(void *ctx, size_t i, uint32_t *num);
+	void *ctx;
+	uint32_t best_num;
+	int failed;
+};
+
+/* The first i with num_at(i) >= v (n when none). */
+static size_t peek_lower(struct peek_ctx *c, uint32_t v)
+{
+	size_t lo = 0, hi = c->n;
+	while (lo < hi && !c->failed) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t num;
+		if (!c->num_at(c->ctx, mid, &num))
+			c->failed = 1;
+		else if (num < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void peek_line(void *ctx, const char *name, size_t nlen, const char *ranges,
+                      const char *unseen)
+{
+	struct peek_ctx *c = ctx;
+	uint32_t flag, lo, hi, num;
+	int clear;
+	if (!seq_kind(name, nlen, unseen, &flag, &clear))
+		return;
+	if (!flag) {
+		add_keyword(c->p->kw, &c->p->nkw, name, nlen);
+		return;
+	}
+	if (!clear)
+		return;
+	for (const char *p = ranges; next_range(&p, &lo, &hi) && !c->failed;) {
+		if (c->p->first_unseen && lo >= c->best_num)
+			continue; /* nothing before the one found */
+		size_t i = peek_lower(c, lo);
+		if (i < c->n && !c->failed && c->num_at(c->ctx, i, &num) && num <= hi &&
+		    (!c->p->first_unseen || i + 1 < c->p->first_unseen)) {
+			c->p->first_unseen = i + 1;
+			c->best_num = num;
+		}
+	}
+}
+
+int mh_folder_peek(int dirfd, const char *unseen, size_t n,
+                   int (*num_at)(void *ctx, size_t i, uint32_t *num), void *ctx, struct mh_peek *p)
+{
+	struct peek_ctx c = {p, n, num_at, ctx, 0, 0};
+	uint64_t sum;
+	memset(p, 0, sizeof *p);
+	if (each_sequence(dirfd, unseen, peek_line, &c, &sum) && !c.failed)
+		return 1;
+	int e = c.failed ? EIO : errno;
+	mh_peek_free(p);
+	errno = e;
+	return 0;
+}
+
+void mh_peek_free(struct mh_peek *p)
+{
+	for (size_t i = 0; i < p->nkw; i++)
+		free(p->kw[i]);
+	memset(p, 0, sizeof *p);
 }
 
 int mh_folder_load(struct mh_folder *f, int dirfd, const char *unseen)

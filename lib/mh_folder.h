@@ -55,6 +55,7 @@ struct mh_folder {
 	size_t n;
 	char *kw[MH_KEYWORDS_MAX];
 	size_t nkw;
+	uint64_t seq_sum; /* a hash of .mh_sequences as last read (mh_seq_sum) */
 };
 
 /* The identity of message m's file as it was listed. */
@@ -107,6 +108,23 @@ uint32_t mh_msg_num(const char *name);
  * or fn returned 0 (it sets errno). */
 int mh_msg_files(int dirfd, int (*fn)(void *ctx, uint32_t num, const struct stat *sb), void *ctx);
 void mh_folder_free(struct mh_folder *f);
+/* The hash of dirfd's .mh_sequences that reading it leaves in seq_sum: is
+ * it still what was read?  1, or 0 with errno. */
+int mh_seq_sum(int dirfd, uint64_t *sum);
+/* What SELECT tells from .mh_sequences, for a folder of n messages whose
+ * numbers (ascending) num_at gives, without a message list: the place
+ * (from 1) of the first message in the unseen sequence, 0 for none, and
+ * the keywords, named and ordered as mh_folder_load names them. */
+struct mh_peek {
+	size_t first_unseen;
+	char *kw[MH_KEYWORDS_MAX];
+	size_t nkw;
+};
+/* 1, or 0 with errno (EIO: num_at failed). */
+int mh_folder_peek(int dirfd, const char *unseen, size_t n,
+                   int (*num_at)(void *ctx, size_t i, uint32_t *num), void *ctx, struct mh_peek *p);
+void mh_peek_free(struct mh_peek *p);
+
 /* Index of message num, or -1 (by number; UIDs ascend with numbers). */
 long mh_folder_find(const struct mh_folder *f, uint32_t num);
 /* Index of the first message with num >= v (f->n when none). */

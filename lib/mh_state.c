@@ -294,6 +294,56 @@ static int load_fd(int fd, size_t len, struct mh_state *st)
 	return 1;
 }
 
+int mh_state_open_head(int dirfd, struct mh_state *head, struct mh_ident *id)
+{
+	unsigned char b[HEADER_BYTES];
+	struct stat sb;
+	memset(head, 0, sizeof *head);
+	int fd = openat(dirfd, MH_STATE_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0 &&
+	    pread(fd, b, sizeof b, 0) == (ssize_t)sizeof b &&
+	    decode_header(b, (size_t)sb.st_size, head) && head->uidnext) {
+		*id = mh_ident_of(&sb);
+		return fd;
+	}
+	close(fd);
+	memset(head, 0, sizeof *head);
+	return -1;
+}
+
+int mh_state_record(int fd, size_t i, struct mh_state_msg *m)
+{
+	unsigned char b[RECORD_BYTES];
+	if (pread(fd, b, sizeof b, (off_t)(HEADER_BYTES + i * RECORD_BYTES)) != (ssize_t)sizeof b)
+		return 0;
+	decode_records(b, m, 1);
+	return 1;
+}
+
+int mh_state_uids(int fd, const struct mh_state *head, uint32_t *uid)
+{
+	unsigned char b[RECORD_BYTES * 1024];
+	size_t done = 0;
+	uint32_t prev = 0;
+	while (done < head->n) {
+		size_t k = head->n - done < 1024 ? head->n - done : 1024;
+		ssize_t got =
+		    pread(fd, b, k * RECORD_BYTES, (off_t)(HEADER_BYTES + done * RECORD_BYTES));
+		if (got != (ssize_t)(k * RECORD_BYTES))
+			return 0;
+		for (size_t i = 0; i < k; i++) {
+			uint32_t u = get32(b + i * RECORD_BYTES + 4);
+			if (u <= prev || u >= head->uidnext)
+				return 0;
+			uid[done + i] = prev = u;
+		}
+		done += k;
+	}
+	return 1;
+}
+
 int mh_state_load(int dirfd, struct mh_state *st)
 {
 	struct stat sb;

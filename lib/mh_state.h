@@ -86,6 +86,18 @@ void mh_state_free(struct mh_state *st);
  * later; do not take a new UIDVALIDITY for that). */
 int mh_state_load(int dirfd, struct mh_state *st);
 
+/* Open dirfd's state file and read its header alone (for an answer that
+ * needs no record, or a few: mh_state_record): head gets all of st but
+ * the records (head->m NULL), id the file's identity.  The records and
+ * the checksum are not checked; mh_state_load checks them.  Returns the
+ * open file (the caller closes it), or -1 when there is none or its
+ * header is not a valid one. */
+int mh_state_open_head(int dirfd, struct mh_state *head, struct mh_ident *id);
+/* Record i (< head->n) of a file opened by mh_state_open_head.  1, or 0. */
+int mh_state_record(int fd, size_t i, struct mh_state_msg *m);
+/* The UIDs of all head->n records of such a file into uid[]: 1, or 0 when
+ * they cannot be read or do not ascend below head->uidnext. */
+int mh_state_uids(int fd, const struct mh_state *head, uint32_t *uid);
 /* Decode a state file's bytes (the core of mh_state_load, for tests and
  * the fuzzer): 1, or 0 with errno EBADMSG (st->uidvalidity as above) or
  * ENOMEM. */

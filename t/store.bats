@@ -681,3 +681,147 @@ S
 	[ "$(printf '%s\n' "$output" | grep -c '^\* 1 RECENT')" -eq 1 ]  # taken by b
 	[ "$(printf '%s\n' "$output" | grep -c '^\* 0 RECENT')" -eq 1 ]  # so not by c
 }
+
+# The lines of a SELECT or EXAMINE answer in $1, without the tagged one.
+select_answer() {
+	printf '%s\n' "$1" | tr -d '\r' |
+		grep -E '^\* (FLAGS |OK \[(PERMANENTFLAGS|UNSEEN|UIDVALIDITY|UIDNEXT)|[0-9]+ (EXISTS|RECENT)$)'
+}
+
+@test "a fresh supervisor answers SELECT from the state file's header and .mh_sequences, before it reads the rest, as a running one answers" {
+	command -v strace >/dev/null || skip "strace is not installed (mk/deps.sh installs it)"
+	local in=$W/mail/u1/inbox out=$BATS_TEST_TMPDIR/strace
+	# A hole (no 4): message numbers are not sequence numbers; keywords; the
+	# unseen sequence starts at the missing file.
+	rm "$in/4"
+	printf 'flagged: 1\nunseen: 4-6 9\n$Forwarded: 2-3\nurgent: 7\n' >"$in/.mh_sequences"
+	chown -R "$SVC_UID" "$in"
+	# EXAMINE takes no \Recent: the message that comes meanwhile is saved
+	# as recent for the next session.
+	imap "$PORT" >/dev/null <<S
+a LOGIN u1 pw1
+b EXAMINE INBOX
+!wait b
+!sh printf 'Subject: new\n\nx\n' >$in/13 && chown $SVC_UID $in/13
+!sleep 0.3
+c NOOP
+!wait c
+d LOGOUT
+!wait d
+S
+	kill $(supervisors); sleep 0.3
+	[ -s "$in/.asimap-stamp" ]
+	run imap "$PORT" <<S
+a LOGIN u1 pw1
+!wait a
+!sh strace -f -qq -y -s 1024 -e trace=read,pread64,write -o $out -p \$(pgrep -f "asimap-user [^ ]+ $W/") & echo \$! >$out.pid; sleep 1
+b EXAMINE INBOX
+!wait b
+!sh sleep 0.3; kill \$(cat $out.pid)
+c FETCH 1:* (UID FLAGS)
+!wait c
+S
+	[ "$status" -eq 0 ]
+	local fresh running
+	fresh=$(select_answer "$output")
+	[[ "$output" == *"c OK"* ]]
+	[ "$(printf '%s\n' "$output" | grep -c ' FETCH (UID ')" -eq 12 ]
+	run imap "$PORT" <<S
+a LOGIN u1 pw1
+b EXAMINE INBOX
+!wait b
+S
+	running=$(select_answer "$output")
+	[ "$fresh" = "$running" ]
+	[ "$(printf '%s\n' "$fresh" | wc -l)" -eq 7 ]
+	[[ "$fresh" == *'* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Forwarded urgent)'* ]]
+	[[ "$fresh" == *"* 12 EXISTS"* ]]
+	[[ "$fresh" == *"* 1 RECENT"* ]]
+	[[ "$fresh" == *"* OK [UNSEEN 4]"* ]] # file 5 is the fourth message
+	[[ "$fresh" == *"* OK [UIDNEXT 13]"* ]] # UIDs 1-11 for the files found first
+	# The answer went out before the state file's records were read; only
+	# its header and a few records had been (pread64).
+	local w r p
+	w=$(grep -n 'write(.*UIDNEXT' "$out" | head -1 | cut -d: -f1)
+	r=$(grep -nE '^[0-9]+ +read\([0-9]+<[^>]*/\.asimap-state>' "$out" | head -1 | cut -d: -f1)
+	p=$(grep -nE '^[0-9]+ +pread64\([0-9]+<[^>]*/\.asimap-state>' "$out" | head -1 | cut -d: -f1)
+	[ -n "$w" ] && [ -n "$r" ] && [ -n "$p" ]
+	[ "$p" -lt "$w" ] && [ "$w" -lt "$r" ]
+}
+
+@test "a folder changed just after a fresh supervisor's SELECT answer: the next command tells EXPUNGE and EXISTS against that answer" {
+	local in=$W/mail/u1/inbox
+	imap "$PORT" >/dev/null <<'S'
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+c LOGOUT
+!wait c
+S
+	kill $(supervisors); sleep 0.3
+	# Changed at once after the answer: the message list is built at the
+	# next command (or once the supervisor is idle), from a folder that
+	# differs from the answer.  Either way the client hears of it.
+	run imap "$PORT" <<S
+a LOGIN u1 pw1
+!wait a
+b SELECT INBOX
+!wait b
+!sh rm $in/3 && printf 'Subject: late\n\nx\n' >$in/13 && chown $SVC_UID $in/13
+c FETCH 1:* (UID)
+!wait c
+d NOOP
+!wait d
+e UID FETCH 1:* (UID)
+!wait e
+S
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"* 12 EXISTS"* ]]
+	[[ "$output" == *"* 13 EXISTS"* ]]
+	[[ "$output" == *"c NO Some messages were removed by another program"* ]]
+	[[ "$output" == *"* 3 EXPUNGE"* ]]
+	[[ "$output" == *"e OK"* ]]
+	# Every message told of has its right UID, before and after.
+	local uids
+	uids=$(printf '%s\n' "$output" | tr -d '\r' | sed -n 's/^\* \([0-9]*\) FETCH (UID \([0-9]*\))$/\1:\2/p' | tr '\n' ' ')
+	[ "$uids" = "1:1 2:2 4:4 5:5 6:6 7:7 8:8 9:9 10:10 11:11 12:12 13:13 1:1 2:2 3:4 4:5 5:6 6:7 7:8 8:9 9:10 10:11 11:12 12:13 " ] || {
+		echo "UIDs: $uids"
+		false
+	}
+}
+
+@test "a state file damaged behind its stamp's back: the SELECT answered from it is taken back with BYE at the next command, nothing lost" {
+	local in=$W/mail/u1/inbox
+	imap "$PORT" >/dev/null <<'S'
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+c LOGOUT
+!wait c
+S
+	kill $(supervisors); sleep 0.3
+	# A record's bytes flipped, the file's identity (inode, size, mtime) kept:
+	# the header still reads, the checksum does not.
+	cp -p "$in/.asimap-state" "$BATS_TEST_TMPDIR/ref"
+	printf '\377\377\377\377' | dd of="$in/.asimap-state" bs=1 seek=100 conv=notrunc 2>/dev/null
+	touch -r "$BATS_TEST_TMPDIR/ref" "$in/.asimap-state"
+	old=$(od -An -tu4 -j16 -N4 "$in/.asimap-state" | tr -d ' ')
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+c FETCH 1 (UID)
+!read
+S
+	[[ "$output" == *"* OK [UIDVALIDITY $old]"* ]]
+	[[ "$output" == *"* BYE [UIDVALIDITY]"* ]]
+	[[ "$output" != *"* 1 FETCH"* ]] || false
+	run imap "$PORT" <<'S'
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+S
+	[[ "$output" == *"* 12 EXISTS"* ]]
+	new=$(printf '%s\n' "$output" | tr -d '\r' | sed -n 's/^\* OK \[UIDVALIDITY \([0-9]*\)\].*/\1/p')
+	[ -n "$new" ] && [ "$new" -gt "$old" ]
+}

@@ -42,6 +42,10 @@ struct folder {
 	struct mh_ident state_id; /* the state file as last read or written */
 	int recent_dirty;         /* state.recent_uid moved since the state was saved */
 	uint32_t *uids;           /* the UIDs of mh.m in a row (view_init), NULL until needed */
+	int watch_pending;        /* its file events are not in place yet (folder_watch_post) */
+	int watch_posted;         /* ... and the watcher thread is adding them */
+	uint64_t watch_token;     /* which request of the watcher thread that is */
+	int64_t watch_since;      /* when the folder was opened (ms, monotonic) */
 };
 
 struct view {
@@ -58,8 +62,38 @@ struct view {
 int folder_init(void);
 /* Handle readable inotify events: mark folders dirty. */
 void folder_inotify(void);
+/* The file events of a folder's watch are added later (folder.c says
+ * why): is one waiting to be (the event loop then wakes within
+ * WATCH_IDLE_MS)?  Add those due: all when the supervisor was idle for
+ * WATCH_IDLE_MS, else those waiting for WATCH_LATE_MS. */
+#define WATCH_IDLE_MS 50
+#define WATCH_LATE_MS 2000
+int folder_watch_due(void);
+void folder_watch_post(int idle);
+/* The descriptor that is readable when the watcher thread has added them
+ * (-1: no thread), and what to do then. */
+int folder_watcher_fd(void);
+void folder_watched(void);
 /* The folder at relative path, loaded or shared; NULL with errno. */
 struct folder *folder_open(const char *path, const char *unseen);
+/* What SELECT tells of a folder, read before the folder is loaded: the
+ * header of its state file and .mh_sequences, when nothing else is
+ * needed (folder_peek).  The answer can then go out before the message
+ * list is built; folder_open still builds it, and view_init_told gives
+ * the session a view of what it was told. */
+struct folder_peek {
+	char path[MH_NAME_MAX_BYTES + 1]; /* the folder, as folder_open takes it */
+	int fd;                           /* the state file read (for view_init_told), or -1 */
+	struct mh_state head; /* its header: UIDVALIDITY, UIDNEXT, n, recent UID (no records) */
+	uint32_t last_uid;    /* the UID of its last message (0: none) */
+	size_t recent;        /* its messages above head.recent_uid */
+	struct mh_peek seq;   /* the first unseen message and the keywords */
+};
+/* 1 when the folder at path is not loaded and its stamp vouches for its
+ * state file (as folder_open would find it), with *p filled; else 0 and
+ * the caller opens the folder first. */
+int folder_peek(const char *path, const char *unseen, struct folder_peek *p);
+void folder_peek_free(struct folder_peek *p);
 /* Drop one reference.  After the last one the folder stays loaded and
  * watched (the few most recently closed), for the next SELECT. */
 void folder_close(struct folder *f);
@@ -107,6 +141,11 @@ void folder_recent(const struct folder *f, uint32_t *lo, uint32_t *hi);
 
 /* Views. */
 int view_init(struct view *v, struct folder *f);
+/* The view of a session that was told of the folder what p says: the
+ * folder's own list when it is still that, else p's list, which the next
+ * session_sync brings up to date.  1, or 0 with errno (ESTALE: the
+ * folder's UIDVALIDITY is not the one told). */
+int view_init_told(struct view *v, struct folder *f, const struct folder_peek *p);
 void view_free(struct view *v);
 /* Index in the view of the first UID >= uid. */
 size_t view_lower(const struct view *v, uint32_t uid);

@@ -9,15 +9,10 @@
 #include "log.h"
 #include "user.h"
 
-/* Open the folder a mailbox argument names.  Answers NO itself and
- * returns NULL when it cannot. */
-static struct folder *open_folder(struct session *s, const char *tag, const char *name, size_t n)
+/* Open the folder at path (from a mailbox argument).  Answers NO itself
+ * and returns NULL when it cannot. */
+static struct folder *open_path(struct session *s, const char *tag, const char *path)
 {
-	char path[MH_NAME_MAX_BYTES + 1];
-	if (!mh_name_to_path(name, n, path)) {
-		session_reply(s, "%s NO [CANNOT] Invalid mailbox name", tag);
-		return NULL;
-	}
 	struct folder *f = folder_open(path, cfg.unseen);
 	if (!f) {
 		if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) {
@@ -34,6 +29,11 @@ static struct folder *open_folder(struct session *s, const char *tag, const char
 
 static void unselect(struct session *s)
 {
+	if (s->opening) { /* never built: nothing to close */
+		folder_peek_free(s->opening);
+		free(s->opening);
+		s->opening = NULL;
+	}
 	if (s->sel) {
 		folder_close(s->sel);
 		view_free(&s->view);
@@ -62,16 +62,66 @@ static void take_recent(struct session *s)
 		s->dead = 1;
 }
 
+/* What SELECT and EXAMINE answer (RFC 3501 6.3.1). */
+struct select_answer {
+	char *const *kw;
+	size_t nkw, exists, recent, first_unseen; /* first_unseen from 1, 0: none */
+	uint32_t uidvalidity, uidnext;
+};
+
+static void answer_select(struct session *s, const char *tag, int readonly,
+                          const struct select_answer *a)
+{
+	dbuf_puts(&s->out, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft");
+	for (size_t i = 0; i < a->nkw; i++)
+		dbuf_printf(&s->out, " %s", a->kw[i]);
+	dbuf_puts(&s->out, ")\r\n");
+	if (readonly)
+		session_reply(s, "* OK [PERMANENTFLAGS ()] Read-only mailbox");
+	else
+		session_reply(s, "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen "
+		                 "\\Draft \\*)] Flags permitted");
+	session_reply(s, "* %zu EXISTS", a->exists);
+	session_reply(s, "* %zu RECENT", a->recent);
+	if (a->first_unseen)
+		session_reply(s, "* OK [UNSEEN %zu] First unseen", a->first_unseen);
+	session_reply(s, "* OK [UIDVALIDITY %u] UIDs valid", a->uidvalidity);
+	session_reply(s, "* OK [UIDNEXT %u] Predicted next UID", a->uidnext);
+	session_reply(s, "%s OK [%s] %s completed", tag, readonly ? "READ-ONLY" : "READ-WRITE",
+	              readonly ? "EXAMINE" : "SELECT");
+}
+
 void cmd_select(struct session *s, const char *tag, struct imap_cur *c, int readonly)
 {
 	char *name;
 	size_t n;
+	char path[MH_NAME_MAX_BYTES + 1];
 	if (!imap_p_astring(c, &name, &n) || !imap_p_end(c)) {
 		session_reply(s, "%s BAD Expected a mailbox name", tag);
 		return;
 	}
 	unselect(s);
-	struct folder *f = open_folder(s, tag, name, n);
+	if (!mh_name_to_path(name, n, path)) {
+		session_reply(s, "%s NO [CANNOT] Invalid mailbox name", tag);
+		return;
+	}
+	/* A folder that is not loaded but whose state file is vouched for is
+	 * answered from that file's header and .mh_sequences; its message list
+	 * is built at the session's next command (or when the supervisor is
+	 * idle). */
+	struct folder_peek *pk = malloc(sizeof *pk);
+	if (pk && folder_peek(path, cfg.unseen, pk)) {
+		struct select_answer a = {
+		    pk->seq.kw,           pk->seq.nkw,          pk->head.n,      pk->recent,
+		    pk->seq.first_unseen, pk->head.uidvalidity, pk->head.uidnext};
+		s->opening = pk;
+		s->state = ST_SELECTED;
+		s->readonly = readonly;
+		answer_select(s, tag, readonly, &a);
+		return;
+	}
+	free(pk);
+	struct folder *f = open_path(s, tag, path);
 	if (!f)
 		return;
 	if (!view_init(&s->view, f)) {
@@ -83,26 +133,50 @@ void cmd_select(struct session *s, const char *tag, struct imap_cur *c, int read
 	s->state = ST_SELECTED;
 	s->readonly = readonly;
 	take_recent(s);
-	dbuf_puts(&s->out, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft");
-	for (size_t i = 0; i < f->mh.nkw; i++)
-		dbuf_printf(&s->out, " %s", f->mh.kw[i]);
-	dbuf_puts(&s->out, ")\r\n");
-	if (readonly)
-		session_reply(s, "* OK [PERMANENTFLAGS ()] Read-only mailbox");
-	else
-		session_reply(s, "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen "
-		                 "\\Draft \\*)] Flags permitted");
-	session_reply(s, "* %zu EXISTS", s->view.n);
-	session_reply(s, "* %zu RECENT", view_count_recent(&s->view));
+	struct select_answer a = {f->mh.kw,
+	                          f->mh.nkw,
+	                          s->view.n,
+	                          view_count_recent(&s->view),
+	                          0,
+	                          f->state.uidvalidity,
+	                          f->state.uidnext};
 	for (size_t i = 0; i < f->mh.n; i++)
 		if (!(f->mh.m[i].flags & MH_SEEN)) {
-			session_reply(s, "* OK [UNSEEN %zu] First unseen", i + 1);
+			a.first_unseen = i + 1;
 			break;
 		}
-	session_reply(s, "* OK [UIDVALIDITY %u] UIDs valid", f->state.uidvalidity);
-	session_reply(s, "* OK [UIDNEXT %u] Predicted next UID", f->state.uidnext);
-	session_reply(s, "%s OK [%s] %s completed", tag, readonly ? "READ-ONLY" : "READ-WRITE",
-	              readonly ? "EXAMINE" : "SELECT");
+	answer_select(s, tag, readonly, &a);
+}
+
+void select_finish(struct session *s)
+{
+	struct folder_peek *pk = s->opening;
+	s->opening = NULL;
+	struct folder *f = folder_open(pk->path, cfg.unseen);
+	if (f)
+		folder_check(f, cfg.unseen);
+	if (!f || !view_init_told(&s->view, f, pk)) {
+		int stale = f && errno == ESTALE;
+		if (stale)
+			log_warn("folder %s got a new UIDVALIDITY while it was being opened",
+			         pk->path);
+		else
+			log_warn("unable to open folder %s: %s", pk->path, strerror(errno));
+		if (f)
+			folder_close(f);
+		if (stale) /* as session_sync says it */
+			session_reply(
+			    s, "* BYE [UIDVALIDITY] Mailbox reordered on disk; please reconnect");
+		else
+			session_reply(s, "* BYE [UNAVAILABLE] Unable to read the mailbox now");
+		s->dead = 1;
+		s->state = ST_AUTH;
+	} else {
+		s->sel = f;
+		take_recent(s);
+	}
+	folder_peek_free(pk);
+	free(pk);
 }
 
 int status_mailbox(struct session *s, const char *name, size_t n, const struct imap_status_atts *a)

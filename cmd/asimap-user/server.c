@@ -20,7 +20,7 @@
 #define CONTROL_TIMEOUT_S 15
 #define DEAD_LINGER_S 60
 #define LINGER_S 2
-#define POLL_MAX (3 + CONTROL_MAX + 2 * 1024)
+#define POLL_MAX (4 + CONTROL_MAX + 2 * 1024)
 
 struct control {
 	int fd;
@@ -266,6 +266,7 @@ int server_run(int lfd, int lock_fd)
 		pf[n++] = (struct pollfd){sigpipe[0], POLLIN, 0};
 		pf[n++] = (struct pollfd){lfd, POLLIN, 0};
 		pf[n++] = (struct pollfd){ino_fd, POLLIN, 0}; /* ignored when -1 */
+		pf[n++] = (struct pollfd){folder_watcher_fd(), POLLIN, 0};
 		for (size_t i = 0; i < nctl; i++)
 			pf[n++] = (struct pollfd){ctl[i].fd, POLLIN, 0};
 		size_t first_session = n;
@@ -284,8 +285,24 @@ int server_run(int lfd, int lock_fd)
 		for (struct session *s = sessions; s; s = s->next)
 			if (session_runnable(s))
 				timeout = 0; /* a job's next slice is due */
-		if (poll(pf, n, timeout) < 0 && errno != EINTR)
+		/* Work put off until the supervisor is idle (or late enough):
+		 * folders answered before their message list was built, watches
+		 * without their file events. */
+		int opening = 0;
+		for (struct session *s = sessions; s; s = s->next)
+			opening |= s->opening != NULL;
+		int due = opening || folder_watch_due();
+		if (due && timeout > WATCH_IDLE_MS)
+			timeout = WATCH_IDLE_MS;
+		int ready = poll(pf, n, timeout);
+		if (ready < 0 && errno != EINTR)
 			log_fatal(EXIT_TEMP, "unable to poll: %s", strerror(errno));
+		int idle = ready == 0 && timeout == WATCH_IDLE_MS;
+		for (struct session *s = sessions; idle && s; s = s->next)
+			if (s->opening)
+				select_finish(s);
+		if (due)
+			folder_watch_post(idle);
 		time_t now = time(NULL);
 		if (pf[0].revents & POLLIN) {
 			unsigned char sig = 0;
@@ -298,8 +315,10 @@ int server_run(int lfd, int lock_fd)
 		/* Hand-offs polled this round first: accepting adds entries. */
 		if (pf[2].revents & POLLIN)
 			folder_inotify();
-		for (size_t i = first_session - 3; i-- > 0;) {
-			if (pf[3 + i].revents)
+		if (pf[3].revents & POLLIN)
+			folder_watched();
+		for (size_t i = first_session - 4; i-- > 0;) {
+			if (pf[4 + i].revents)
 				control_read(i);
 			else if (now - ctl[i].start > CONTROL_TIMEOUT_S)
 				control_drop(i);

@@ -108,6 +108,10 @@ void session_free(struct session *s)
 	trace_event(s->id, s->remote, "CLOSE", "", 0);
 	job_free(s);
 	append_abort(s);
+	if (s->opening) {
+		folder_peek_free(s->opening);
+		free(s->opening);
+	}
 	if (s->sel) {
 		folder_close(s->sel);
 		view_free(&s->view);
@@ -340,6 +344,11 @@ void session_pump(struct session *s)
 		}
 		if (s->in_off == s->in_len)
 			break;
+		if (s->opening) { /* the folder a SELECT answered, before the next command */
+			select_finish(s);
+			if (s->dead)
+				break;
+		}
 		enum imap_rd_status st;
 		const char *at = s->in + s->in_off;
 		size_t used = imap_reader_feed(&s->rd, at, s->in_len - s->in_off, &st);

@@ -99,8 +99,9 @@ struct session {
 	struct append_job *append; /* an APPEND whose message is being read (write.h) */
 	struct dbuf out;
 	enum session_state state;
-	struct folder *sel; /* the selected folder, shared */
-	struct view view;   /* what this session was told of it */
+	struct folder *sel;          /* the selected folder, shared */
+	struct view view;            /* what this session was told of it */
+	struct folder_peek *opening; /* answered from this, sel not built yet (select_finish) */
 	int readonly;
 	struct session_job job; /* kind JOB_NONE: none */
 	struct seqset saved;    /* SEARCHRES's "$" */
@@ -186,6 +187,11 @@ void cmd_list(struct session *s, const char *tag, struct imap_cur *c, int lsub);
 
 /* mailbox.c: SELECT, EXAMINE, STATUS, CLOSE, UNSELECT */
 void cmd_select(struct session *s, const char *tag, struct imap_cur *c, int readonly);
+/* Build the folder a SELECT answered before building it (s->opening),
+ * and the session's view of it: before the session's next command, or
+ * when the supervisor is idle.  A folder that cannot be read any more
+ * ends the session. */
+void select_finish(struct session *s);
 void cmd_status(struct session *s, const char *tag, struct imap_cur *c);
 /* Write "* STATUS name (items)" for the mailbox name[0..n) (an IMAP name),
  * for STATUS and LIST-STATUS.  Returns 1, or 0 with errno when the

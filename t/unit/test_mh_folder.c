@@ -141,6 +141,133 @@ static void test_stamp(void)
 	close(fd);
 }
 
+/* A folder of the numbers nums[0..n) (no files needed: from a list). */
+static struct mh_state_msg list[400];
+static size_t nlist;
+
+static int list_num(void *ctx, size_t i, uint32_t *num)
+{
+	(void)ctx;
+	*num = list[i].num;
+	return 1;
+}
+
+/* What SELECT says from .mh_sequences alone (mh_folder_peek) is what the
+ * loaded folder says: the first unseen message and the keywords. */
+static void same_as_peek(const struct mh_folder *f)
+{
+	struct mh_peek p;
+	CHECK(mh_folder_peek(dfd, "unseen", nlist, list_num, NULL, &p));
+	size_t first = 0;
+	for (size_t i = 0; i < f->n && !first; i++)
+		if (!(f->m[i].flags & MH_SEEN))
+			first = i + 1;
+	CHECK(p.first_unseen == first);
+	CHECK(p.nkw == f->nkw);
+	for (size_t i = 0; i < p.nkw && i < f->nkw; i++)
+		CHECK_STR(p.kw[i], f->kw[i]);
+	mh_peek_free(&p);
+}
+
+static uint32_t rnd(void)
+{
+	static uint64_t x = 88172645463325252ull;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return (uint32_t)x;
+}
+
+static void test_sequences(void)
+{
+	struct mh_folder f;
+	nlist = 0;
+	for (uint32_t v = 1; v <= 380; v++)
+		if (v % 7) /* holes: numbers are not positions */
+			list[nlist++] = (struct mh_state_msg){v, v, {v, 10, 0}};
+	/* The cases SELECT meets. */
+	const char *files[] = {
+	    "unseen: 4-6 9\nflagged: 1 3\n$Forwarded: 2-3\nurgent: 7\n",
+	    "unseen: 250 100-120 7\n",                                 /* not ascending */
+	    "unseen: 7 14 21\nflagged: 7-8\n",                         /* only holes: none unseen */
+	    "cur: 5\nSeen: 1-9\nRecent: 3\nunseen: 380\nx: 1\nx: 2\n", /* skipped; a name twice */
+	    "unseen: 1-2 2-3 300-2000\nreplied: 0 5-4 x 9\n",          /* overlaps; odd tokens */
+	    "",
+	    "no colon here\n: empty name\nunseen:\n",
+	};
+	for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
+		put(".mh_sequences", files[k]);
+		CHECK(mh_folder_from_list(&f, dup_dir(), "unseen", list, nlist));
+		same_as_peek(&f);
+		mh_folder_free(&f);
+	}
+	put(".mh_sequences", files[0]);
+	CHECK(mh_folder_from_list(&f, dup_dir(), "unseen", list, nlist));
+	CHECK(!strncmp(nums(&f), "1 2 3 4u 5u 6u 8 9u 10", 22));
+	CHECK(f.nkw == 2 && !strcmp(f.kw[0], "$Forwarded") && !strcmp(f.kw[1], "urgent"));
+	CHECK((f.m[0].flags & MH_FLAGGED) && !(f.m[1].flags & MH_FLAGGED) &&
+	      (f.m[2].flags & MH_FLAGGED) && f.m[1].keywords == 1 && f.m[2].keywords == 1 &&
+	      f.m[6].keywords == 0); /* 7, urgent, is a hole */
+	mh_folder_free(&f);
+	/* Tokens as nmh takes them: "N" and "N-M" of digits, others passed
+	 * over (not the end of the list); a CR is white space. */
+	put(".mh_sequences", "flagged: 2- 5 +6 0 8-9x 10 11-12\r\n");
+	CHECK(mh_folder_from_list(&f, dup_dir(), "unseen", list, nlist));
+	uint32_t got[8], ngot = 0;
+	for (size_t i = 0; i < f.n && ngot < 8; i++)
+		if (f.m[i].flags & MH_FLAGGED)
+			got[ngot++] = f.m[i].num;
+	CHECK(ngot == 4 && got[0] == 5 && got[1] == 10 && got[2] == 11 && got[3] == 12);
+	mh_folder_free(&f);
+	unlinkat(dfd, ".mh_sequences", 0);
+	CHECK(mh_folder_from_list(&f, dup_dir(), "unseen", list, nlist));
+	same_as_peek(&f);
+	mh_folder_free(&f);
+
+	/* Many ranges, in order or not, overlapping or not: every message's
+	 * flags are its numbers' membership, however the ranges are found. */
+	static uint8_t in_unseen[2100], in_flagged[2100], in_kw[2100];
+	for (int round = 0; round < 300; round++) {
+		char text[20000];
+		size_t o = 0;
+		memset(in_unseen, 0, sizeof in_unseen);
+		memset(in_flagged, 0, sizeof in_flagged);
+		memset(in_kw, 0, sizeof in_kw);
+		const char *names[] = {"unseen", "flagged", "kw"};
+		uint8_t *sets[] = {in_unseen, in_flagged, in_kw};
+		for (int q = 0; q < 3; q++) {
+			o += (size_t)snprintf(text + o, sizeof text - o, "%s:", names[q]);
+			int ranges = (int)(rnd() % 60), ascending = rnd() % 4 != 0;
+			uint32_t at = 1;
+			for (int r = 0; r < ranges; r++) {
+				uint32_t lo = ascending ? at + rnd() % 20 : 1 + rnd() % 400;
+				uint32_t hi = lo + (rnd() % 3 ? 0 : rnd() % 30);
+				at = hi + 1 + rnd() % 3;
+				o += (size_t)(lo == hi
+				                  ? snprintf(text + o, sizeof text - o, " %u", lo)
+				                  : snprintf(text + o, sizeof text - o, " %u-%u",
+				                             lo, hi));
+				for (uint32_t v = lo; v <= hi && v < 2100; v++)
+					sets[q][v] = 1;
+			}
+			o += (size_t)snprintf(text + o, sizeof text - o, "\n");
+		}
+		put(".mh_sequences", text);
+		CHECK(mh_folder_from_list(&f, dup_dir(), "unseen", list, nlist));
+		int all = 1;
+		for (size_t i = 0; i < f.n; i++) {
+			uint32_t v = f.m[i].num;
+			all &= (!(f.m[i].flags & MH_SEEN)) == in_unseen[v];
+			all &= (!!(f.m[i].flags & MH_FLAGGED)) == in_flagged[v];
+			all &= (f.m[i].keywords == 1) == in_kw[v];
+		}
+		CHECK(all);
+		same_as_peek(&f);
+		mh_folder_free(&f);
+	}
+	unlinkat(dfd, ".mh_sequences", 0);
+}
+
 int main(void)
 {
 	CHECK(mkdtemp(dir) != NULL);
@@ -148,6 +275,7 @@ int main(void)
 	test_names();
 	test_refresh();
 	test_stamp();
+	test_sequences();
 	char cmd0[128];
 	snprintf(cmd0, sizeof cmd0, "rm -f %s/[0-9]* %s/README", dir, dir);
 	CHECK(system(cmd0) == 0);

@@ -226,6 +226,60 @@ static void test_files(void)
 	close(d);
 }
 
+/* The header alone and single records, for an answer before the load. */
+static void test_head(void)
+{
+	int d = open(tmpdir, O_RDONLY | O_DIRECTORY);
+	struct mh_state st, head;
+	struct mh_state_msg m;
+	struct mh_ident fid;
+	struct stat sb;
+	uint32_t uid[1100];
+
+	unlinkat(d, MH_STATE_FILE, 0);
+	CHECK(mh_state_open_head(d, &head, &fid) < 0); /* none */
+	make_state(&st, 1000, 1700000009);
+	CHECK(mh_state_save(d, &st));
+	int fd = mh_state_open_head(d, &head, &fid);
+	CHECK(fd >= 0 && head.m == NULL);
+	CHECK(head.uidvalidity == 1700000009 && head.uidnext == 10001 && head.n == 1000 &&
+	      head.recent_uid == 10 && head.seqfile.ino == 42);
+	CHECK(fstatat(d, MH_STATE_FILE, &sb, 0) == 0 && fid.ino == (uint64_t)sb.st_ino &&
+	      fid.size == (int64_t)sb.st_size);
+	CHECK(mh_state_record(fd, 0, &m) && m.num == 1 && m.uid == 10 &&
+	      m.id.ino == st.m[0].id.ino);
+	CHECK(mh_state_record(fd, 999, &m) && m.num == 1000 && m.uid == 10000 &&
+	      m.id.size == st.m[999].id.size && m.id.mtime_ns == st.m[999].id.mtime_ns);
+	CHECK(!mh_state_record(fd, 1000, &m)); /* the trailer is not a record */
+	CHECK(mh_state_uids(fd, &head, uid) && uid[0] == 10 && uid[999] == 10000);
+	close(fd);
+
+	/* UIDs that do not ascend below UIDNEXT are refused; the header still
+	 * reads (the checksum is the full load's to check). */
+	char *buf;
+	size_t len;
+	st.m[500].uid = st.m[499].uid;
+	CHECK(mh_state_encode(&st, &buf, &len) == 0); /* the encoder refuses it too */
+	st.m[500].uid = 5010;
+	CHECK(mh_state_encode(&st, &buf, &len));
+	memcpy(buf + 64 + 500 * 32 + 4, buf + 64 + 499 * 32 + 4, 4); /* a duplicate UID */
+	put_bytes(d, MH_STATE_FILE, buf, len);
+	fd = mh_state_open_head(d, &head, &fid);
+	CHECK(fd >= 0 && !mh_state_uids(fd, &head, uid));
+	close(fd);
+	/* A header that does not hold: no file given. */
+	buf[8] = 9; /* version */
+	put_bytes(d, MH_STATE_FILE, buf, len);
+	CHECK(mh_state_open_head(d, &head, &fid) < 0);
+	buf[8] = 1;
+	put_bytes(d, MH_STATE_FILE, buf, len - 32); /* short of its count */
+	CHECK(mh_state_open_head(d, &head, &fid) < 0);
+	free(buf);
+	mh_state_free(&st);
+	unlinkat(d, MH_STATE_FILE, 0);
+	close(d);
+}
+
 static void test_uidvalidity(void)
 {
 	CHECK(mh_state_new_uidvalidity(0, 1700000000) == 1700000000);
@@ -480,6 +534,7 @@ int main(void)
 	test_encode_decode();
 	test_uidvalidity();
 	test_files();
+	test_head();
 	test_reconcile();
 	test_large();
 	char cmd[128];
