@@ -114,7 +114,6 @@ static void set_msg(struct mh_msg *m, uint32_t num, const struct stat *sb)
 	memset(m, 0, sizeof *m);
 	m->num = num;
 	m->flags = MH_SEEN; /* until the unseen sequence says otherwise */
-	m->mtime = (int64_t)sb->st_mtime;
 	m->ino = (uint64_t)sb->st_ino;
 	m->size = (int64_t)sb->st_size;
 	m->mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
@@ -472,8 +471,6 @@ int mh_folder_from_list(struct mh_folder *f, int dirfd, const char *unseen,
 		m->ino = sm[i].id.ino;
 		m->size = sm[i].id.size;
 		m->mtime_ns = sm[i].id.mtime_ns;
-		/* st_mtime: seconds rounded down, also before 1970 */
-		m->mtime = m->mtime_ns / 1000000000 - (m->mtime_ns % 1000000000 < 0);
 		m->crlf_size = -1;
 	}
 	f->n = n;

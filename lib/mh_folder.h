@@ -41,13 +41,19 @@ struct mh_msg {
 	int64_t size;
 	int64_t mtime_ns;
 	uint32_t flags;    /* MH_SEEN ... */
+	int verified;      /* its identity was read from the file itself (else: from state) */
 	uint64_t keywords; /* bits into mh_folder.kw */
-	int64_t mtime;     /* the internal date */
 	int64_t crlf_size; /* size on the wire, -1 until known */
 	uint64_t modseq;   /* when its flags last changed (the supervisor's counter) */
 	uint64_t meta;     /* its mh_cache_ref, 0 until known */
-	int verified;      /* its identity was read from the file itself (else: from state) */
 };
+
+/* The internal date of message m: its file's mtime in seconds (rounded
+ * down, also before 1970). */
+static inline int64_t mh_msg_date(const struct mh_msg *m)
+{
+	return m->mtime_ns / 1000000000 - (m->mtime_ns % 1000000000 < 0);
+}
 
 struct mh_folder {
 	int dirfd;

@@ -590,7 +590,7 @@ static int fetch_one(struct session *s, struct fetch_job *j, size_t i, size_t k)
 			break;
 		case FK_IDATE:
 			dbuf_puts(&s->out, "INTERNALDATE ");
-			imap_w_date(&s->out, m->mtime);
+			imap_w_date(&s->out, mh_msg_date(m));
 			break;
 		case FK_BODY:
 			if (sfd >= 0) {

@@ -512,7 +512,6 @@ static int verify(struct folder *f, size_t i)
 	m->ino = id.ino;
 	m->size = id.size;
 	m->mtime_ns = id.mtime_ns;
-	m->mtime = (int64_t)sb.st_mtime;
 	m->meta = 0;
 	m->crlf_size = -1;
 	pend(f, m->num);

@@ -108,8 +108,8 @@ static int match_one(struct session *s, struct search_job *j)
 	struct mh_msg *m = &f->mh.m[k];
 	struct loader l = {s, (size_t)k, NULL, 0, 0};
 	unsigned flags = flags_of(m) | (view_is_recent(&s->view, m->uid) ? SEARCH_RECENT : 0);
-	struct search_msg sm = {(uint32_t)(j->pos + 1), m->uid,   flags, m->keywords,
-	                        m->crlf_size,           m->mtime, load,  &l};
+	struct search_msg sm = {(uint32_t)(j->pos + 1), m->uid,         flags, m->keywords,
+	                        m->crlf_size,           mh_msg_date(m), load,  &l};
 	int r = search_match(j->p, &sm);
 	free(l.data);
 	return !(r < 0 && errno == ENOMEM);

@@ -290,7 +290,7 @@ static int move_one(struct session *s, struct folder *dst, const struct mh_msg *
 	if (k < 0 || !mh_msg_read(&s->sel->mh, (size_t)k, &d, &n))
 		return 0;
 	/* linked and the directory fsynced before the original goes */
-	int ok = mh_write_add(dst->mh.dirfd, d, n, 0, m->mtime, first, num);
+	int ok = mh_write_add(dst->mh.dirfd, d, n, 0, mh_msg_date(m), first, num);
 	free(d);
 	if (ok)
 		mh_write_remove(s->sel->mh.dirfd, m->num);
@@ -317,7 +317,7 @@ static int prepare_copy(struct session *s, struct folder *dst, size_t k, struct 
 	if (!mh_msg_read(&s->sel->mh, k, &d, &n))
 		return 0;
 	int ok = mh_write_open(t, dst->mh.dirfd, 0) && mh_write_put(t, d, n) &&
-	         mh_write_prepare(t, dst->mh.dirfd, s->sel->mh.m[k].mtime, r);
+	         mh_write_prepare(t, dst->mh.dirfd, mh_msg_date(&s->sel->mh.m[k]), r);
 	mh_write_abort(t, dst->mh.dirfd);
 	free(d);
 	return ok;

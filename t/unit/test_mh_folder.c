@@ -83,7 +83,7 @@ static void test_refresh(void)
 	struct mh_state_msg sm[2] = {{1, 1, {11, 2, 1500000000}}, {3, 2, {12, 4, -1}}};
 	CHECK(mh_folder_from_list(&f, dup_dir(), "unseen", sm, 2));
 	CHECK(!strcmp(nums(&f), "1u 3u") && !f.m[0].verified && !f.m[1].verified);
-	CHECK(f.m[0].ino == 11 && f.m[0].mtime == 1 && f.m[1].mtime == -1);
+	CHECK(f.m[0].ino == 11 && mh_msg_date(&f.m[0]) == 1 && mh_msg_date(&f.m[1]) == -1);
 	mh_folder_free(&f);
 }
 
