@@ -61,6 +61,22 @@ int dbuf_puts(struct dbuf *b, const char *s)
 	return dbuf_put(b, s, strlen(s));
 }
 
+int dbuf_put_num(struct dbuf *b, const char *prefix, unsigned long long v)
+{
+	char d[20], *e = d + sizeof d, *p = e;
+	size_t n = strlen(prefix);
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	char *o = dbuf_reserve(b, n + (size_t)(e - p));
+	if (!o)
+		return 0;
+	memcpy(o, prefix, n);
+	memcpy(o + n, p, (size_t)(e - p));
+	dbuf_commit(b, n + (size_t)(e - p));
+	return 1;
+}
+
 int dbuf_printf(struct dbuf *b, const char *fmt, ...)
 {
 	va_list ap;

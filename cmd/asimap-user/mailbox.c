@@ -309,7 +309,8 @@ void session_sync(struct session *s, int allow_expunge)
 				k++;
 			if (k < f->mh.n && f->mh.m[k].uid == v->uid[i] &&
 			    f->mh.m[k].modseq > v->modseq) {
-				dbuf_printf(&s->out, "* %zu FETCH (", i + 1);
+				dbuf_put_num(&s->out, "* ", i + 1);
+				dbuf_puts(&s->out, " FETCH (");
 				write_flags(s, &f->mh.m[k]);
 				dbuf_puts(&s->out, ")\r\n");
 			}
@@ -324,12 +325,16 @@ void write_flags(struct session *s, const struct mh_msg *m)
 	dbuf_puts(&s->out, first ? "FLAGS (" : "FLAGS (\\Recent");
 	for (size_t i = 0; i < MH_FLAG_COUNT; i++)
 		if (m->flags & mh_flags[i].bit) {
-			dbuf_printf(&s->out, "%s%s", first ? "" : " ", mh_flags[i].imap);
+			if (!first)
+				dbuf_puts(&s->out, " ");
+			dbuf_puts(&s->out, mh_flags[i].imap);
 			first = 0;
 		}
 	for (size_t i = 0; i < s->sel->mh.nkw; i++)
 		if (m->keywords & ((uint64_t)1 << i)) {
-			dbuf_printf(&s->out, "%s%s", first ? "" : " ", s->sel->mh.kw[i]);
+			if (!first)
+				dbuf_puts(&s->out, " ");
+			dbuf_puts(&s->out, s->sel->mh.kw[i]);
 			first = 0;
 		}
 	dbuf_puts(&s->out, ")");

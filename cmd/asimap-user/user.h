@@ -64,6 +64,7 @@ struct fetch_job {
 	size_t nitems;
 	size_t range, pos; /* where the walk is */
 	int started, missing;
+	int light; /* flags and UIDs only: the clock is read every FETCH_LIGHT_RUN messages */
 	/* A big message's body being sent from its file (fetch.c). */
 	int streaming, sfd;
 	uint64_t s_skip, s_left; /* output bytes to drop, then to send */
@@ -175,6 +176,7 @@ void cmd_subscribe(struct session *s, const char *tag, struct imap_cur *c, int o
 #define SEARCH_SLICE_MSGS 65536  /* messages evaluated per turn of the event loop, at most */
 #define SEARCH_SLICE_NS 1000000L /* and about this long (1 ms), whichever comes first */
 #define FETCH_SLICE_NS 1000000L  /* a FETCH's turn: at most about this long (1 ms) */
+#define FETCH_LIGHT_RUN 16       /* a FETCH of flags and UIDs reads the clock every this many */
 /* Parse SEARCH's arguments at c and start the job that evaluates them
  * (s->job); errors are answered at once and start nothing. */
 void cmd_search(struct session *s, const char *tag, int uid, struct imap_cur *c);

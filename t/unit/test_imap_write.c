@@ -20,6 +20,11 @@ int main(void)
 	CHECK(imap_w_string(&b, "x\ny", 3) && out_is(&b, "{3}\r\nx\ny"));
 	CHECK(imap_w_string(&b, "caf\xc3\xa9", 5) && out_is(&b, "{5}\r\ncaf\xc3\xa9"));
 	CHECK(imap_w_string(&b, "", 0) && out_is(&b, "\"\""));
+	/* Numbers as FETCH writes them, without printf. */
+	CHECK(dbuf_put_num(&b, "* ", 0) && out_is(&b, "* 0"));
+	CHECK(dbuf_put_num(&b, "UID ", 4294967295u) && out_is(&b, "UID 4294967295"));
+	CHECK(dbuf_put_num(&b, "", 18446744073709551615ull) && out_is(&b, "18446744073709551615"));
+	CHECK(dbuf_put_num(&b, "RFC822.SIZE ", 1000) && out_is(&b, "RFC822.SIZE 1000"));
 	setenv("TZ", "UTC", 1);
 	tzset();
 	CHECK(imap_w_date(&b, 1000000000) && out_is(&b, "\" 9-Sep-2001 01:46:40 +0000\""));
