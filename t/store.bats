@@ -825,3 +825,43 @@ S
 	new=$(printf '%s\n' "$output" | tr -d '\r' | sed -n 's/^\* OK \[UIDVALIDITY \([0-9]*\)\].*/\1/p')
 	[ -n "$new" ] && [ "$new" -gt "$old" ]
 }
+
+@test "a folder answered by SELECT but not built yet counts as selected: DELETE and RENAME of it are refused" {
+	imap "$PORT" >/dev/null <<'S'
+a LOGIN u1 pw1
+b CREATE sub
+c APPEND sub {15}
+Subject: one
+x
+d SELECT sub
+!wait d
+e LOGOUT
+!wait e
+S
+	kill $(supervisors); sleep 0.3
+	[ -s "$W/mail/u1/sub/.asimap-stamp" ]
+	# The other session's commands come well within the 50 ms the
+	# supervisor waits, idle, before it builds the folder.
+	run /usr/bin/python3 - "$PORT" "$ROOT/t/lib" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[2])
+from sup_client import Session, report, failures
+port = int(sys.argv[1])
+a, b = Session(port), Session(port)
+for s in (a, b):
+    s.greeting()
+    s.run("l", "LOGIN u1 pw1")
+tagged, untagged = a.run("s", "SELECT sub")
+report("SELECT answered", None if tagged.startswith(b"s OK") and b"* 1 EXISTS" in untagged else tagged)
+report("DELETE refused", None if b"NO [INUSE]" in b.run("d", "DELETE sub")[0] else "DELETE went on")
+report("RENAME refused", None if b"NO [INUSE]" in b.run("r", "RENAME sub other")[0] else "RENAME went on")
+tagged, untagged = a.run("f", "FETCH 1 (BODY[HEADER.FIELDS (SUBJECT)])")
+report("FETCH after", None if tagged.startswith(b"f OK") else tagged)
+a.run("c", "CLOSE")
+report("DELETE after CLOSE", None if b.run("d2", "DELETE sub")[0].startswith(b"d2 OK") else "refused")
+sys.exit(1 if failures() else 0)
+PY
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | grep -c '^ok ')" -eq 5 ]
+	[ ! -e "$W/mail/u1/sub" ]
+}

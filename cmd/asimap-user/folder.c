@@ -40,6 +40,7 @@
 #define PEND_MAX 65536                  /* changed files remembered; more: list the directory */
 
 static struct folder *folders;
+static struct folder_peek *peeks;
 static int ino_fd = -1;
 
 /* The watcher thread: requests (a directory's own descriptor, which it
@@ -713,13 +714,23 @@ int folder_peek(const char *path, const char *unseen, struct folder_peek *p)
 	}
 	ok = ok && mh_folder_peek(dfd, unseen, p->head.n, peek_num, p, &p->seq);
 	close(dfd);
-	if (!ok)
+	if (!ok) {
 		folder_peek_free(p);
-	return ok;
+		return 0;
+	}
+	p->next = peeks;
+	p->listed = 1;
+	peeks = p;
+	return 1;
 }
 
 void folder_peek_free(struct folder_peek *p)
 {
+	for (struct folder_peek **pp = &peeks; p->listed && *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
 	if (p->fd >= 0)
 		close(p->fd);
 	mh_peek_free(&p->seq);
@@ -874,11 +885,19 @@ void folder_close(struct folder *f)
 		folder_free(f->wd < 0 ? f : oldest);
 }
 
+static int at_or_below(const char *p, const char *path, size_t n)
+{
+	return !strncmp(p, path, n) && (p[n] == 0 || p[n] == '/');
+}
+
 int folder_in_use(const char *path)
 {
 	size_t n = strlen(path);
 	for (struct folder *f = folders; f; f = f->next)
-		if (f->refs && !strncmp(f->path, path, n) && (f->path[n] == 0 || f->path[n] == '/'))
+		if (f->refs && at_or_below(f->path, path, n))
+			return 1;
+	for (struct folder_peek *p = peeks; p; p = p->next)
+		if (at_or_below(p->path, path, n))
 			return 1;
 	return 0;
 }

@@ -82,6 +82,8 @@ struct folder *folder_open(const char *path, const char *unseen);
  * list is built; folder_open still builds it, and view_init_told gives
  * the session a view of what it was told. */
 struct folder_peek {
+	struct folder_peek *next;         /* the peeks not freed yet (folder_in_use) */
+	int listed;                       /* ... this one among them */
 	char path[MH_NAME_MAX_BYTES + 1]; /* the folder, as folder_open takes it */
 	int fd;                           /* the state file read (for view_init_told), or -1 */
 	struct mh_state head; /* its header: UIDVALIDITY, UIDNEXT, n, recent UID (no records) */
@@ -100,7 +102,8 @@ void folder_close(struct folder *f);
 /* Reload from disk if something changed.  Returns 1, or 0 (errno) when the
  * folder cannot be read any more (it keeps its last state). */
 int folder_check(struct folder *f, const char *unseen);
-/* Is the folder at path, or one below it, selected by some session? */
+/* Is the folder at path, or one below it, selected by some session (or
+ * answered from a folder_peek not freed yet)? */
 int folder_in_use(const char *path);
 /* Write the metadata cache if it has something new.  Never fails: the
  * cache only saves time. */
