@@ -682,6 +682,21 @@ S
 	[ "$(printf '%s\n' "$output" | grep -c '^\* 0 RECENT')" -eq 1 ]  # so not by c
 }
 
+# INBOX opened and closed once, then the supervisor stopped: the next
+# one finds its state file vouched for by the stamp.
+stamped_inbox() {
+	imap "$PORT" >/dev/null <<'S'
+a LOGIN u1 pw1
+b SELECT INBOX
+!wait b
+c LOGOUT
+!wait c
+S
+	kill $(supervisors)
+	sleep 0.3
+	[ -s "$W/mail/u1/inbox/.asimap-stamp" ]
+}
+
 # The lines of a SELECT or EXAMINE answer in $1, without the tagged one.
 select_answer() {
 	printf '%s\n' "$1" | tr -d '\r' |
@@ -751,14 +766,7 @@ S
 
 @test "a folder changed just after a fresh supervisor's SELECT answer: the next command tells EXPUNGE and EXISTS against that answer" {
 	local in=$W/mail/u1/inbox
-	imap "$PORT" >/dev/null <<'S'
-a LOGIN u1 pw1
-b SELECT INBOX
-!wait b
-c LOGOUT
-!wait c
-S
-	kill $(supervisors); sleep 0.3
+	stamped_inbox
 	# Changed at once after the answer: the message list is built at the
 	# next command (or once the supervisor is idle), from a folder that
 	# differs from the answer.  Either way the client hears of it.
@@ -792,14 +800,7 @@ S
 
 @test "a state file damaged behind its stamp's back: the SELECT answered from it is taken back with BYE at the next command, nothing lost" {
 	local in=$W/mail/u1/inbox
-	imap "$PORT" >/dev/null <<'S'
-a LOGIN u1 pw1
-b SELECT INBOX
-!wait b
-c LOGOUT
-!wait c
-S
-	kill $(supervisors); sleep 0.3
+	stamped_inbox
 	# A record's bytes flipped, the file's identity (inode, size, mtime) kept:
 	# the header still reads, the checksum does not.
 	cp -p "$in/.asimap-state" "$BATS_TEST_TMPDIR/ref"
