@@ -55,15 +55,21 @@ struct watch_done {
 };
 static int req[2] = {-1, -1}, done[2] = {-1, -1};
 
+/* inotify_add_watch on the directory open as fd. */
+static int add_watch(int fd, uint32_t mask)
+{
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	return inotify_add_watch(ino_fd, proc, mask);
+}
+
 static void *watcher(void *arg)
 {
 	struct watch_req r;
 	(void)arg;
 	while (read(req[0], &r, sizeof r) == (ssize_t)sizeof r) {
-		char proc[64];
 		struct watch_done d = {r.token, -1, 0};
-		snprintf(proc, sizeof proc, "/proc/self/fd/%d", r.fd);
-		d.wd = inotify_add_watch(ino_fd, proc, WATCH_FILE_EVENTS | IN_MASK_ADD);
+		d.wd = add_watch(r.fd, WATCH_FILE_EVENTS | IN_MASK_ADD);
 		d.err = d.wd < 0 ? errno : 0;
 		close(r.fd);
 		if (write(done[1], &d, sizeof d) != (ssize_t)sizeof d)
@@ -223,12 +229,10 @@ static int64_t now_ms(void)
 
 static void watch(struct folder *f, int dirfd)
 {
-	char proc[64];
 	f->wd = -1;
 	if (ino_fd < 0)
 		return;
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", dirfd);
-	f->wd = inotify_add_watch(ino_fd, proc, WATCH_DIR_EVENTS);
+	f->wd = add_watch(dirfd, WATCH_DIR_EVENTS);
 	if (f->wd < 0) {
 		log_warn("unable to watch folder %s: %s", f->path, strerror(errno));
 		return;
@@ -285,9 +289,7 @@ void folder_watch_post(int idle)
 		}
 		if (r.fd >= 0)
 			close(r.fd);
-		char proc[64]; /* no thread: here and now */
-		snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->mh.dirfd);
-		int wd = inotify_add_watch(ino_fd, proc, WATCH_FILE_EVENTS | IN_MASK_ADD);
+		int wd = add_watch(f->mh.dirfd, WATCH_FILE_EVENTS | IN_MASK_ADD); /* no thread */
 		watch_done(f, wd, errno);
 	}
 }
@@ -631,20 +633,25 @@ uint64_t folder_total_size(struct folder *f)
  * and all (2), when the stamp vouches that the directory still holds
  * those files, else by listing the directory (1: UIDs to be given).  0
  * with errno. */
-static int load(struct folder *f, int fd, const char *unseen)
+/* Does dfd's stamp vouch for its state file of identity sid (mh_state.h)? */
+static int stamp_vouches(int dfd, const struct mh_ident *sid)
 {
 	struct stat dsb;
 	struct mh_stamp st;
+	return fstat(dfd, &dsb) == 0 && mh_stamp_read(dfd, &st) &&
+	       st.dir_mtime_ns == ns_of(&dsb.st_mtim) && mh_ident_eq(&st.state_id, sid);
+}
+
+static int load(struct folder *f, int fd, const char *unseen)
+{
 	struct mh_ident sid;
 	write_recover(fd, f->path); /* a COPY a crash interrupted is undone first */
 	state_ident(fd, &sid);
 	int have = mh_state_load(fd, &f->state);
-	if (have < 0 || fstat(fd, &dsb) < 0)
+	if (have < 0)
 		return 0;
 	f->state_id = sid;
-	if (have && f->wd >= 0 && mh_stamp_read(fd, &st) &&
-	    st.dir_mtime_ns == ns_of(&dsb.st_mtim) && st.state_id.ino == sid.ino &&
-	    st.state_id.size == sid.size && st.state_id.mtime_ns == sid.mtime_ns) {
+	if (have && f->wd >= 0 && stamp_vouches(fd, &sid)) {
 		if (!mh_folder_from_list(&f->mh, fd, unseen, f->state.m, f->state.n))
 			return 0;
 		for (size_t i = 0; i < f->mh.n; i++) /* the state's own list: its UIDs */
@@ -697,15 +704,11 @@ int folder_peek(const char *path, const char *unseen, struct folder_peek *p)
 		return 0;
 	/* The test of load(): the stamp vouches for the state file; and no
 	 * interrupted COPY waits to be undone. */
-	struct stat dsb;
-	struct mh_stamp st;
 	struct mh_ident sid;
 	struct mh_state_msg last;
 	int ok = faccessat(dfd, MH_JOURNAL_FILE, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
-	         errno == ENOENT && fstat(dfd, &dsb) == 0 && mh_stamp_read(dfd, &st) &&
-	         st.dir_mtime_ns == ns_of(&dsb.st_mtim) &&
-	         (p->fd = mh_state_open_head(dfd, &p->head, &sid)) >= 0 &&
-	         mh_ident_eq(&sid, &st.state_id);
+	         errno == ENOENT && (p->fd = mh_state_open_head(dfd, &p->head, &sid)) >= 0 &&
+	         stamp_vouches(dfd, &sid);
 	if (ok && p->head.n) {
 		ok = mh_state_record(p->fd, p->head.n - 1, &last);
 		p->last_uid = last.uid;
@@ -719,14 +722,13 @@ int folder_peek(const char *path, const char *unseen, struct folder_peek *p)
 		return 0;
 	}
 	p->next = peeks;
-	p->listed = 1;
 	peeks = p;
 	return 1;
 }
 
 void folder_peek_free(struct folder_peek *p)
 {
-	for (struct folder_peek **pp = &peeks; p->listed && *pp; pp = &(*pp)->next)
+	for (struct folder_peek **pp = &peeks; *pp; pp = &(*pp)->next)
 		if (*pp == p) {
 			*pp = p->next;
 			break;

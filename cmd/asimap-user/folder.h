@@ -83,7 +83,6 @@ struct folder *folder_open(const char *path, const char *unseen);
  * the session a view of what it was told. */
 struct folder_peek {
 	struct folder_peek *next;         /* the peeks not freed yet (folder_in_use) */
-	int listed;                       /* ... this one among them */
 	char path[MH_NAME_MAX_BYTES + 1]; /* the folder, as folder_open takes it */
 	int fd;                           /* the state file read (for view_init_told), or -1 */
 	struct mh_state head; /* its header: UIDVALIDITY, UIDNEXT, n, recent UID (no records) */
