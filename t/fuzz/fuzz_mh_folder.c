@@ -86,13 +86,22 @@ static void plain(const uint8_t *d, size_t n, const char *name, uint8_t *mark)
 	}
 }
 
+static char dir[] = "/tmp/fuzz_mh_folder.XXXXXX";
+
+/* The folder goes with the process. */
+static void remove_dir(void)
+{
+	unlinkat(dfd, ".mh_sequences", 0);
+	rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t unseen[NUMS + 1], flagged[NUMS + 1];
 	if (dfd < 0) {
-		char dir[] = "/tmp/fuzz_mh_folder.XXXXXX";
 		if (!mkdtemp(dir) || (dfd = open(dir, O_RDONLY | O_DIRECTORY)) < 0)
 			abort();
+		atexit(remove_dir);
 		for (uint32_t v = 1; v <= NUMS; v++)
 			if (v % 7)
 				list[nlist++] = (struct mh_state_msg){v, v, {v, 1, 0}};
